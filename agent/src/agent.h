@@ -47,8 +47,20 @@ const Inventory *agent_get_inventory(const Agent *agent);
 const Pool *agent_get_pool(const Agent *agent);
 const VfmigConfig *agent_get_config(const Agent *agent);
 Host *agent_get_host(const Agent *agent);
+const char *agent_get_state_dir(const Agent *agent);
 /* Lines describing what start-up found and did (owned by agent). */
 const GPtrArray *agent_get_startup_report(const Agent *agent);
+
+/*
+ * Argument checks the bus faces run before asking polkit, with the same
+ * errors the operations give: the canonical address of a managed VF (or
+ * of a VF the pool still remembers, e.g. a vanished quarantined one), or
+ * of a managed PF.
+ */
+gboolean agent_check_vf(Agent *agent, const char *in,
+                        char address[static PCI_ADDRESS_STRLEN], GError **error);
+gboolean agent_check_pf(Agent *agent, const char *in,
+                        char address[static PCI_ADDRESS_STRLEN], GError **error);
 
 /* Re-reads sysfs, emits changes, quarantines what changed under a claim. */
 gboolean agent_rescan(Agent *agent, GPtrArray **findings, GError **error);

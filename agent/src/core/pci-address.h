@@ -13,4 +13,5 @@
 
 gboolean pci_address_normalize(const char *in, char out[static PCI_ADDRESS_STRLEN],
                                GError **error);
+/* TRUE if pci_address_normalize() accepts s (any accepted form). */
 gboolean pci_address_is_valid(const char *s);

@@ -15,8 +15,18 @@
  *   claimed|reserved|assigned --release_begin--> releasing --release_finish--> free
  *   any --quarantine--> quarantined --unquarantine--> free
  *
- * Claiming or reserving a VF the same owner already holds is a no-op
- * (hooks are retried); another owner gets VFMIG_ERROR_BUSY.
+ * Claiming or reserving a VF the same owner already holds (claimed,
+ * reserved or assigned) is a no-op (hooks are retried; a retried reserve
+ * only extends the lease); another owner gets VFMIG_ERROR_BUSY, naming
+ * the VF and the owner. Owners are domain UUIDs (any case, stored lower
+ * case); a malformed UUID or address is VFMIG_ERROR_INVALID_ARGUMENT.
+ * Other refusals: releasing -> BUSY for claim/reserve/assign; quarantined
+ * -> QUARANTINED for claim/reserve/assign/release_begin; assign of a free
+ * VF, release_finish of a VF not releasing, unquarantine of a VF not
+ * quarantined -> INVALID_STATE; assign/release_begin by another owner ->
+ * NOT_OWNER. release_begin and release_finish of a free VF succeed and
+ * change nothing (release hooks run for every stop). pool_quarantine of a
+ * quarantined VF keeps the first reason. A refused call changes nothing.
  */
 typedef enum {
         VF_STATE_FREE,

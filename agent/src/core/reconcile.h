@@ -37,6 +37,13 @@ void plan_action_free(PlanAction *a);
  * (refused in *refusals when a VF of that PF is in use), then binds of VFs
  * that are free and bound to something other than their policy's driver.
  * Idempotent: an already converged host yields an empty plan.
+ * Only PFs with a policy in the config are touched. A PF whose numvfs
+ * changes gets no binds in the same plan (its VFs are about to be
+ * replaced): the caller executes, rescans and plans again until the plan
+ * is empty. Free VFs are bound; claimed/reserved/assigned/releasing and
+ * quarantined VFs on another driver are left alone and named in
+ * *refusals, as are address policies that match no PF. *refusals may be
+ * NULL; both arrays own their elements.
  */
 GPtrArray *reconcile_plan(const VfmigConfig *cfg, const Inventory *inv,
                           const Pool *pool, GPtrArray **refusals);
