@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The mutating methods: arguments, then authorization, then the agent
+ * operation, then the reply. Calls from root run at once; others wait for
+ * polkit's answer, holding a reference on the call to reply to it then.
+ */
+#include <string.h>
+
+#include "bus-polkit.h"
+#include "bus-private.h"
+
+static const char *const bus_op_kind_table[_BUS_OP_MAX] = {
+        [BUS_OP_RESCAN] = "Rescan",
+        [BUS_OP_APPLY] = "Apply",
+        [BUS_OP_PROVISION] = "Provision",
+        [BUS_OP_BIND] = "Bind",
+        [BUS_OP_UNBIND] = "Unbind",
+        [BUS_OP_CLAIM] = "Claim",
+        [BUS_OP_RESERVE] = "Reserve",
+        [BUS_OP_ASSIGN] = "Assign",
+        [BUS_OP_RELEASE] = "Release",
+        [BUS_OP_UNQUARANTINE] = "Unquarantine",
+};
+
+const char *bus_op_kind_to_string(BusOpKind k)
+{
+        if (k < 0 || k >= _BUS_OP_MAX)
+                return NULL;
+        return bus_op_kind_table[k];
+}
+
+BusOpKind bus_op_kind_from_string(const char *s)
+{
+        for (int i = 0; s && i < _BUS_OP_MAX; i++)
+                if (bus_op_kind_table[i] && strcmp(bus_op_kind_table[i], s) == 0)
+                        return (BusOpKind) i;
+        return _BUS_OP_INVALID;
+}
+
+typedef struct {
+        BusService *svc;
+        sd_bus_message *m;
+        BusAuthQuery *query;
+        BusOpKind kind;
+        char device[PCI_ADDRESS_STRLEN];   /* canonical; "" for none */
+        char *s1, *s2;
+        guint u;
+} BusPendingOp;
+
+static void pending_op_free(BusPendingOp *op)
+{
+        if (!op)
+                return;
+        bus_auth_query_free(op->query);
+        sd_bus_message_unref(op->m);
+        g_free(op->s1);
+        g_free(op->s2);
+        g_free(op);
+}
+
+static int reply_lines(sd_bus_message *m, GPtrArray *lines)
+{
+        sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "s");
+        for (guint i = 0; r >= 0 && lines && i < lines->len; i++)
+                r = sd_bus_message_append_basic(reply, 's', lines->pdata[i]);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
+        sd_bus_message_unref(reply);
+        return r;
+}
+
+/* Performs the operation and replies (success or the error). */
+static int bus_op_act(BusService *svc, sd_bus_message *m, const BusPendingOp *op)
+{
+        g_autoptr(GError) gerror = NULL;
+        g_autoptr(GPtrArray) lines = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        Agent *a = svc->agent;
+        gboolean ok = FALSE;
+        int r;
+
+        switch (op->kind) {
+        case BUS_OP_RESCAN:
+                ok = agent_rescan(a, &lines, &gerror);
+                break;
+        case BUS_OP_APPLY:
+                ok = agent_apply(a, &lines, &gerror);
+                break;
+        case BUS_OP_PROVISION:
+                ok = agent_provision(a, op->device, op->u, &gerror);
+                break;
+        case BUS_OP_BIND:
+                ok = agent_bind(a, op->device, op->s1, &gerror);
+                break;
+        case BUS_OP_UNBIND:
+                ok = agent_unbind(a, op->device, &gerror);
+                break;
+        case BUS_OP_CLAIM:
+                ok = agent_claim(a, op->device, op->s1, op->s2, &gerror);
+                break;
+        case BUS_OP_RESERVE:
+                ok = agent_reserve(a, op->device, op->s1, op->s2, op->u, &gerror);
+                break;
+        case BUS_OP_ASSIGN:
+                ok = agent_assign(a, op->device, op->s1, &gerror);
+                break;
+        case BUS_OP_RELEASE:
+                ok = agent_release(a, op->device, op->s1, &gerror);
+                break;
+        case BUS_OP_UNQUARANTINE:
+                ok = agent_unquarantine(a, op->device, &gerror);
+                break;
+        default:
+                g_assert_not_reached();
+        }
+
+        if (!ok) {
+                g_message("%s %s refused: %s", bus_op_kind_to_string(op->kind),
+                          op->device[0] ? op->device : "", gerror->message);
+                bus_error_from_gerror(&error, gerror);
+                r = sd_bus_reply_method_error(m, &error);
+                sd_bus_error_free(&error);
+                return r;
+        }
+
+        g_info("%s %s done for %s", bus_op_kind_to_string(op->kind), op->device,
+               sd_bus_message_get_sender(m) ? sd_bus_message_get_sender(m) : "?");
+        if (op->kind == BUS_OP_RESCAN || op->kind == BUS_OP_APPLY)
+                return reply_lines(m, lines);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static void on_authorized(gboolean allowed, const char *why, gpointer user_data)
+{
+        BusPendingOp *op = user_data;
+        BusService *svc = op->svc;
+
+        svc->pending = g_list_remove(svc->pending, op);
+        if (allowed)
+                (void) bus_op_act(svc, op->m, op);
+        else {
+                g_message("%s", why);
+                (void) sd_bus_reply_method_errorf(op->m, VFMIG_DBUS_ERROR_PREFIX "AccessDenied",
+                                                  "%s", why);
+        }
+        pending_op_free(op);
+}
+
+static gboolean check_args(BusService *svc, BusPendingOp *op, const BusOpArgs *args,
+                           GError **error)
+{
+        switch (args->kind) {
+        case BUS_OP_RESCAN:
+        case BUS_OP_APPLY:
+                return TRUE;
+        case BUS_OP_PROVISION:
+                return agent_check_pf(svc->agent, args->device, op->device, error);
+        default:
+                break;
+        }
+
+        if (!agent_check_vf(svc->agent, args->device, op->device, error))
+                return FALSE;
+
+        if (args->kind == BUS_OP_BIND && args->s1 && *args->s1 &&
+            !vfmig_driver_is_allowed(args->s1)) {
+                g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_UNKNOWN_DRIVER,
+                            "Cannot bind %s to '%s': only %s and %s are allowed",
+                            op->device, args->s1, VFMIG_DRIVER_VARIANT, VFMIG_DRIVER_VFIO);
+                return FALSE;
+        }
+        /* The owner is a domain UUID; Release takes "" for the admin. */
+        if ((args->kind == BUS_OP_CLAIM || args->kind == BUS_OP_RESERVE ||
+             args->kind == BUS_OP_ASSIGN ||
+             (args->kind == BUS_OP_RELEASE && args->s1 && *args->s1)) &&
+            (!args->s1 || !g_uuid_string_is_valid(args->s1))) {
+                g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_INVALID_ARGUMENT,
+                            "Cannot %s %s for '%s': the owner must be a domain UUID",
+                            bus_op_kind_to_string(args->kind), op->device,
+                            args->s1 ? args->s1 : "");
+                return FALSE;
+        }
+        return TRUE;
+}
+
+int bus_op_start(BusService *svc, sd_bus_message *m, const BusOpArgs *args,
+                 sd_bus_error *error)
+{
+        BusPendingOp *op = g_new0(BusPendingOp, 1);
+        g_autoptr(GError) gerror = NULL;
+        int r;
+
+        op->svc = svc;
+        op->kind = args->kind;
+        op->s1 = g_strdup(args->s1);
+        op->s2 = g_strdup(args->s2);
+        op->u = args->u;
+
+        if (!check_args(svc, op, args, &gerror)) {
+                pending_op_free(op);
+                return bus_error_from_gerror(error, gerror);
+        }
+
+        r = bus_authorize_async(m, op->device, bus_op_kind_to_string(op->kind),
+                                on_authorized, op, &op->query, error);
+        if (r < 0) {
+                g_message("%s", error->message);
+                pending_op_free(op);
+                return r;
+        }
+        if (r > 0) {
+                /* root: act now; bus_op_act sends the reply itself. */
+                (void) bus_op_act(svc, m, op);
+                pending_op_free(op);
+                return 1;
+        }
+
+        op->m = sd_bus_message_ref(m);
+        svc->pending = g_list_prepend(svc->pending, op);
+        return 1;   /* replied to later, from on_authorized */
+}
+
+void bus_op_cancel_all(BusService *svc)
+{
+        g_list_free_full(g_steal_pointer(&svc->pending), (GDestroyNotify) pending_op_free);
+}

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Registration of the object tree and the translation of the agent's
+ * change notifications into signals and PropertiesChanged.
+ */
+#include <stdlib.h>
+
+#include "bus-private.h"
+
+static void slot_unref(gpointer slot)
+{
+        sd_bus_slot_unref(slot);
+}
+
+static int add_slot(BusService *svc, int r, sd_bus_slot *slot)
+{
+        if (r >= 0)
+                g_ptr_array_add(svc->slots, slot);
+        return r;
+}
+
+static VfState current_state(BusService *svc, const char *address)
+{
+        const PoolEntry *e = pool_lookup(agent_get_pool(svc->agent), address);
+
+        return e ? e->state : VF_STATE_FREE;
+}
+
+static void emit_with_path(BusService *svc, const char *member, const char *address,
+                           char *path /* freed */)
+{
+        if (!path)
+                return;
+        (void) sd_bus_emit_signal(svc->bus, BUS_MANAGER_PATH, BUS_MANAGER_IFACE, member,
+                                  "so", address, path);
+        free(path);
+}
+
+static void emit_manager_counts(BusService *svc)
+{
+        (void) sd_bus_emit_properties_changed(svc->bus, BUS_MANAGER_PATH, BUS_MANAGER_IFACE,
+                                              "NPhysicalFunctions", "NVirtualFunctions", NULL);
+}
+
+static void vf_changed(BusService *svc, const char *address)
+{
+        VfState old = VF_STATE_FREE, now = current_state(svc, address);
+        gpointer v;
+        char *path = bus_vf_path(address);
+
+        if (!path)
+                return;
+        if (g_hash_table_lookup_extended(svc->vf_states, address, NULL, &v))
+                old = GPOINTER_TO_INT(v) - 1;
+
+        (void) sd_bus_emit_properties_changed(svc->bus, path, BUS_VF_IFACE,
+                                              "Driver", "DriverOverride", "IommuGroup",
+                                              "State", "OwnerUUID", "OwnerName", "Since",
+                                              "LeaseUntil", "QuarantineReason", NULL);
+        if (old != now) {
+                const PoolEntry *e = pool_lookup(agent_get_pool(svc->agent), address);
+                (void) sd_bus_emit_signal(svc->bus, BUS_MANAGER_PATH, BUS_MANAGER_IFACE,
+                                          "VirtualFunctionStateChanged", "sosss",
+                                          address, path, vf_state_to_string(old),
+                                          vf_state_to_string(now),
+                                          e && e->owner_uuid ? e->owner_uuid : "");
+                if (now == VF_STATE_FREE)
+                        g_hash_table_remove(svc->vf_states, address);
+                else
+                        g_hash_table_insert(svc->vf_states, g_strdup(address),
+                                            GINT_TO_POINTER(now + 1));
+        }
+        free(path);
+}
+
+static void on_agent_change(Agent *agent, AgentChange change, const char *address,
+                            gpointer user_data)
+{
+        BusService *svc = user_data;
+        char *path;
+
+        switch (change) {
+        case AGENT_CHANGE_PF_ADDED:
+                emit_with_path(svc, "PhysicalFunctionAdded", address, bus_pf_path(address));
+                emit_manager_counts(svc);
+                break;
+        case AGENT_CHANGE_PF_REMOVED:
+                emit_with_path(svc, "PhysicalFunctionRemoved", address, bus_pf_path(address));
+                emit_manager_counts(svc);
+                break;
+        case AGENT_CHANGE_PF_CHANGED:
+                path = bus_pf_path(address);
+                if (path)
+                        (void) sd_bus_emit_properties_changed(svc->bus, path, BUS_PF_IFACE,
+                                                              "VendorId", "DeviceId",
+                                                              "SubsystemVendorId", "SubsystemId",
+                                                              "Type", "Driver", "TotalVFs",
+                                                              "NumVFs", "VirtualFunctions", NULL);
+                free(path);
+                break;
+        case AGENT_CHANGE_VF_ADDED:
+                emit_with_path(svc, "VirtualFunctionAdded", address, bus_vf_path(address));
+                emit_manager_counts(svc);
+                break;
+        case AGENT_CHANGE_VF_REMOVED:
+                emit_with_path(svc, "VirtualFunctionRemoved", address, bus_vf_path(address));
+                emit_manager_counts(svc);
+                break;
+        case AGENT_CHANGE_VF_CHANGED:
+                vf_changed(svc, address);
+                break;
+        }
+}
+
+BusService *bus_service_new(sd_bus *bus, Agent *agent, GError **error)
+{
+        BusService *svc = g_new0(BusService, 1);
+        g_autoptr(GPtrArray) entries = pool_entries(agent_get_pool(agent));
+        sd_bus_slot *slot = NULL;
+        int r;
+
+        svc->bus = sd_bus_ref(bus);
+        svc->agent = agent;
+        svc->vf_states = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        svc->slots = g_ptr_array_new_with_free_func(slot_unref);
+
+        /* Remember what state each VF was in, so that a change signal can
+         * name the state it came from. */
+        for (guint i = 0; i < entries->len; i++) {
+                const PoolEntry *e = entries->pdata[i];
+                g_hash_table_insert(svc->vf_states, g_strdup(e->address),
+                                    GINT_TO_POINTER(e->state + 1));
+        }
+
+        r = add_slot(svc, sd_bus_add_object_vtable(bus, &slot, BUS_MANAGER_PATH,
+                                                   BUS_MANAGER_IFACE, bus_manager_vtable, svc),
+                     slot);
+        if (r >= 0)
+                r = add_slot(svc, sd_bus_add_fallback_vtable(bus, &slot, BUS_PF_PREFIX, BUS_PF_IFACE,
+                                                             bus_pf_vtable, bus_pf_find, svc),
+                             slot);
+        if (r >= 0)
+                r = add_slot(svc, sd_bus_add_node_enumerator(bus, &slot, BUS_PF_PREFIX,
+                                                             bus_pf_enumerate, svc),
+                             slot);
+        if (r >= 0)
+                r = add_slot(svc, sd_bus_add_fallback_vtable(bus, &slot, BUS_VF_PREFIX, BUS_VF_IFACE,
+                                                             bus_vf_vtable, bus_vf_find, svc),
+                             slot);
+        if (r >= 0)
+                r = add_slot(svc, sd_bus_add_node_enumerator(bus, &slot, BUS_VF_PREFIX,
+                                                             bus_vf_enumerate, svc),
+                             slot);
+        if (r < 0) {
+                g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_FAILED,
+                            "Failed to register the D-Bus objects: %s", g_strerror(-r));
+                bus_service_free(svc);
+                return NULL;
+        }
+
+        agent_set_change_func(agent, on_agent_change, svc);
+        return svc;
+}
+
+void bus_service_free(BusService *svc)
+{
+        if (!svc)
+                return;
+        agent_set_change_func(svc->agent, NULL, NULL);
+        bus_op_cancel_all(svc);
+        g_ptr_array_unref(svc->slots);
+        g_hash_table_unref(svc->vf_states);
+        sd_bus_unref(svc->bus);
+        g_free(svc);
+}
+
+void bus_service_manager_changed(BusService *svc)
+{
+        (void) sd_bus_emit_properties_changed(svc->bus, BUS_MANAGER_PATH, BUS_MANAGER_IFACE,
+                                              "StartupReport", "NPhysicalFunctions",
+                                              "NVirtualFunctions", NULL);
+}
