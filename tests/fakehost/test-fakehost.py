@@ -1,0 +1,362 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Self-test of the fake host: the tree reads like the kernel's (lspci,
+through libpci's sysfs back end, sees the devices and the SR-IOV
+capability) and the fake kernel reacts to writes like the kernel."""
+
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.realpath(__file__))
+MKFAKEHOST = os.path.join(HERE, 'mkfakehost')
+FAKEKERNEL = os.path.join(HERE, 'fakekernel')
+REMOVE = os.path.join(HERE, 'fakehost-remove')
+LSPCI = os.environ.get('LSPCI') or shutil.which('lspci')
+# Thousands of small files: a tmpfs is ten times faster than a disk.
+TMP = '/dev/shm' if os.access('/dev/shm', os.W_OK) else None
+
+SPEC = ['--pf', '0000:3b:00.0,type=net,total=16',
+        '--pf', '0000:5e:00.0,type=blk,total=8,num=2',
+        '--pf', '0000:af:00.0,type=igb,total=7']
+
+
+def settle(pred, timeout=5.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(0.002)
+    return pred()
+
+
+class Base(unittest.TestCase):
+    spec = SPEC
+    extra = []
+
+    def setUp(self):
+        self.root = tempfile.mkdtemp(prefix='fakehost-test-', dir=TMP)
+        subprocess.run([MKFAKEHOST, '--root', self.root] + self.spec +
+                       self.extra, check=True)
+        self.bus = os.path.join(self.root, 'sys/bus/pci')
+        self.pidfile = os.path.join(self.root, 'kernel.pid')
+        self.kernel = subprocess.Popen(
+            [FAKEKERNEL, '--root', self.root, '--pidfile', self.pidfile],
+            stdout=subprocess.PIPE, text=True)
+        self.assertEqual(self.kernel.stdout.readline(), 'READY\n')
+        with open(self.pidfile) as f:
+            self.assertEqual(int(f.read()), self.kernel.pid)
+
+    def tearDown(self):
+        self.kernel.terminate()
+        self.assertEqual(self.kernel.wait(10), 0)
+        self.kernel.stdout.close()
+        self.assertFalse(os.path.exists(self.pidfile))
+        shutil.rmtree(self.root)
+
+    # Plain file access, as a shell script or the agent would do it.
+    def dev(self, addr, attr=''):
+        return os.path.join(self.bus, 'devices', addr, attr)
+
+    def read(self, addr, attr):
+        with open(self.dev(addr, attr)) as f:
+            return f.read().strip()
+
+    def write(self, path, text):
+        with open(path, 'w') as f:
+            f.write(text)
+
+    def driver(self, addr):
+        try:
+            return os.path.basename(os.readlink(self.dev(addr, 'driver')))
+        except FileNotFoundError:
+            return None
+
+    def virtfns(self, pf):
+        return sorted((int(e[6:]), os.path.basename(os.readlink(self.dev(pf, e))))
+                      for e in os.listdir(self.dev(pf)) if e.startswith('virtfn'))
+
+    def numvfs_is(self, pf, n):
+        """Settled: the kernel's count and the virtfn links agree."""
+        return (self.read(pf, 'sriov_numvfs') == str(n) and
+                len(self.virtfns(pf)) == n)
+
+    def lspci(self, *args):
+        if not LSPCI:
+            self.skipTest('lspci (pciutils) not installed')
+        r = subprocess.run([LSPCI, '-A', 'linux-sysfs', '-O',
+                            'sysfs.path=' + self.bus] + list(args),
+                           check=True, capture_output=True, text=True)
+        return r.stdout
+
+
+class Layout(Base):
+    def test_lspci_sees_devices(self):
+        out = self.lspci('-nn')
+        self.assertIn('3b:00.0 Ethernet controller [0200]', out)
+        self.assertIn('[1af4:1041]', out)
+        self.assertIn('5e:00.0 SCSI storage controller [0100]', out)
+        self.assertIn('[1af4:1042]', out)
+        self.assertIn('af:00.0 Ethernet controller [0200]', out)
+        self.assertIn('[8086:10c9]', out)
+        # The two VFs of 5e:00.0 (enabled at generation).
+        self.assertIn('5e:00.1 ', out)
+        self.assertIn('5e:00.2 ', out)
+        self.assertEqual(len(out.strip().splitlines()), 5)
+
+    def test_lspci_sriov_capability(self):
+        out = self.lspci('-vvv', '-s', '3b:00.0')
+        self.assertIn('Single Root I/O Virtualization (SR-IOV)', out)
+        self.assertIn('Total VFs: 16, Number of VFs: 0', out)
+        self.assertIn('VF offset: 1, stride: 1, Device ID: 1041', out)
+        self.assertIn('Kernel driver in use: virtio-pci', out)
+        self.assertIn('IOMMU group', self.lspci('-v', '-s', '3b:00.0'))
+        out = self.lspci('-vvv', '-s', 'af:00.0')
+        self.assertIn('VF offset: 128, stride: 2, Device ID: 10ca', out)
+
+    def test_vf_config_reads_ffff(self):
+        with open(self.dev('0000:5e:00.1', 'config'), 'rb') as f:
+            c = f.read()
+        self.assertEqual(len(c), 4096)
+        self.assertEqual(struct.unpack_from('<HH', c, 0), (0xffff, 0xffff))
+        self.assertEqual(self.read('0000:5e:00.1', 'vendor'), '0x1af4')
+        self.assertEqual(self.read('0000:5e:00.1', 'device'), '0x1042')
+        # lspci takes the IDs from the files, like on real hardware.
+        self.assertIn('[1af4:1042]', self.lspci('-nn', '-s', '5e:00.1'))
+
+    def test_links(self):
+        self.assertEqual(self.virtfns('0000:5e:00.0'),
+                         [(0, '0000:5e:00.1'), (1, '0000:5e:00.2')])
+        self.assertEqual(os.readlink(self.dev('0000:5e:00.2', 'physfn')),
+                         '../0000:5e:00.0')
+        self.assertEqual(os.readlink(os.path.join(self.bus, 'devices',
+                                                  '0000:5e:00.2')),
+                         '../../../devices/pci0000:5e/0000:5e:00.2')
+        g = os.readlink(self.dev('0000:5e:00.2', 'iommu_group'))
+        self.assertTrue(g.startswith('../../../kernel/iommu_groups/'))
+        gdir = os.path.realpath(self.dev('0000:5e:00.2', 'iommu_group'))
+        self.assertEqual(os.listdir(os.path.join(gdir, 'devices')),
+                         ['0000:5e:00.2'])
+        back = os.path.join(self.bus, 'drivers', 'virtio-pci', '0000:5e:00.2')
+        self.assertEqual(os.path.realpath(back),
+                         os.path.realpath(self.dev('0000:5e:00.2')))
+        self.assertEqual(self.read('0000:5e:00.2', 'driver_override'), '(null)')
+        for f in ('sriov_totalvfs', 'sriov_numvfs', 'sriov_offset',
+                  'sriov_stride', 'sriov_vf_device', 'sriov_drivers_autoprobe'):
+            self.assertTrue(os.path.exists(self.dev('0000:3b:00.0', f)), f)
+            self.assertFalse(os.path.exists(self.dev('0000:5e:00.1', f)), f)
+
+
+class Bulk(unittest.TestCase):
+    def test_8x256_addresses(self):
+        root = tempfile.mkdtemp(prefix='fakehost-bulk-', dir=TMP)
+        try:
+            subprocess.run([MKFAKEHOST, '--root', root, '--pfs', '8',
+                            '--total', '256', '--num-vfs', '256'], check=True)
+            bus = os.path.join(root, 'sys/bus/pci/devices')
+            devs = os.listdir(bus)
+            self.assertEqual(len(devs), 8 * 257)
+            # PF 0 at 10:00.0: VF n at routing ID 0x1000 + 1 + n, so
+            # VF 254 is 10:1f.7 and VF 255 crosses to bus 11.
+            pf = os.path.join(bus, '0000:10:00.0')
+            self.assertEqual(os.readlink(os.path.join(pf, 'virtfn254')),
+                             '../0000:10:1f.7')
+            self.assertEqual(os.readlink(os.path.join(pf, 'virtfn255')),
+                             '../0000:11:00.0')
+            # The next PF leaves room for that bus.
+            self.assertIn('0000:12:00.0', devs)
+        finally:
+            shutil.rmtree(root)
+
+    def test_bad_spec(self):
+        root = tempfile.mkdtemp(prefix='fakehost-bad-', dir=TMP)
+        try:
+            for bad in (['--pf', '0000:3b:00.0,type=nosuch'],
+                        ['--pf', '3b:00'],
+                        ['--pf', '0000:3b:00.0,bogus=1'],
+                        ['--pf', '0000:ff:00.0,total=300']):
+                r = subprocess.run([MKFAKEHOST, '--root', root, '--force'] + bad,
+                                   capture_output=True, text=True)
+                self.assertNotEqual(r.returncode, 0, bad)
+                self.assertTrue(r.stderr.strip(), bad)
+        finally:
+            shutil.rmtree(root)
+
+
+class Kernel(Base):
+    def test_numvfs(self):
+        pf = '0000:3b:00.0'
+        self.write(self.dev(pf, 'sriov_numvfs'), '4')
+        self.assertTrue(settle(lambda: self.numvfs_is(pf, 4)))
+        self.assertEqual([a for _, a in self.virtfns(pf)],
+                         ['0000:3b:00.1', '0000:3b:00.2', '0000:3b:00.3',
+                          '0000:3b:00.4'])
+        # Autoprobe bound them to virtio-pci.
+        self.assertTrue(settle(lambda: self.driver('0000:3b:00.4') == 'virtio-pci'))
+        with open(self.dev(pf, 'config'), 'rb') as f:
+            c = f.read()
+        self.assertEqual(struct.unpack_from('<H', c, 0x110)[0], 4)   # NumVFs
+        self.assertEqual(struct.unpack_from('<H', c, 0x108)[0] & 1, 1)  # VF Enable
+
+        # Non-zero to non-zero and above total: refused, value restored.
+        for bad in ('8', '17', 'x', '-1'):
+            self.write(self.dev(pf, 'sriov_numvfs'), bad)
+            self.assertTrue(settle(lambda: self.read(pf, 'sriov_numvfs') == '4'))
+            time.sleep(0.05)
+            self.assertEqual(len(self.virtfns(pf)), 4)
+
+        # Down to 0: drivers unbound, dirs, links and groups gone.
+        groups = set(os.listdir(os.path.join(self.root, 'sys/kernel/iommu_groups')))
+        self.write(self.dev(pf, 'sriov_numvfs'), '0\n')
+        self.assertTrue(settle(lambda: self.numvfs_is(pf, 0)))
+        self.assertFalse(os.path.exists(self.dev('0000:3b:00.1')))
+        self.assertFalse(os.path.lexists(
+            os.path.join(self.bus, 'drivers/virtio-pci/0000:3b:00.1')))
+        self.assertEqual(len(groups) - 4, len(os.listdir(
+            os.path.join(self.root, 'sys/kernel/iommu_groups'))))
+        # And up again: the re-created dirs are watched as well.
+        self.write(self.dev(pf, 'sriov_numvfs'), '16')
+        self.assertTrue(settle(lambda: self.numvfs_is(pf, 16)))
+        self.assertEqual(self.virtfns(pf)[15], (15, '0000:3b:02.0'))
+        vf = '0000:3b:00.1'
+        self.write(self.dev(vf, 'driver_override'), 'vfio-pci')
+        self.assertTrue(settle(lambda: self.read(vf, 'driver_override') == 'vfio-pci'))
+
+    def test_no_autoprobe_igb(self):
+        pf = '0000:af:00.0'
+        self.write(self.dev(pf, 'sriov_drivers_autoprobe'), '0')
+        time.sleep(0.05)
+        self.write(self.dev(pf, 'sriov_numvfs'), '3')
+        self.assertTrue(settle(lambda: self.numvfs_is(pf, 3)))
+        self.assertEqual([a for _, a in self.virtfns(pf)],
+                         ['0000:af:10.0', '0000:af:10.2', '0000:af:10.4'])
+        self.assertIsNone(self.driver('0000:af:10.0'))
+        # Without override, drivers_probe does not bind a VF of a PF with
+        # autoprobe off; with the override it binds that driver.
+        vf = '0000:af:10.2'
+        self.write(os.path.join(self.bus, 'drivers_probe'), vf)
+        time.sleep(0.1)
+        self.assertIsNone(self.driver(vf))
+        self.write(self.dev(vf, 'driver_override'), 'vfio-pci\n')
+        self.write(os.path.join(self.bus, 'drivers_probe'), vf)
+        self.assertTrue(settle(lambda: self.driver(vf) == 'vfio-pci'))
+
+    def test_bind_unbind_probe(self):
+        vf = '0000:5e:00.1'
+        drivers = os.path.join(self.bus, 'drivers')
+        self.assertEqual(self.driver(vf), 'virtio-pci')
+        # bind while bound: refused.
+        self.write(os.path.join(drivers, 'vfio-pci', 'bind'), vf)
+        time.sleep(0.05)
+        self.assertEqual(self.driver(vf), 'virtio-pci')
+        self.write(os.path.join(drivers, 'virtio-pci', 'unbind'), vf)
+        self.assertTrue(settle(lambda: self.driver(vf) is None))
+        # The write-only files are empty again.
+        self.assertEqual(os.path.getsize(os.path.join(drivers, 'virtio-pci',
+                                                      'unbind')), 0)
+        # vfio-pci has no ID for it: bind refused.
+        self.write(os.path.join(drivers, 'vfio-pci', 'bind'), vf)
+        time.sleep(0.05)
+        self.assertIsNone(self.driver(vf))
+        # With an override, only that driver: virtio-pci may not bind.
+        self.write(self.dev(vf, 'driver_override'), 'vfmig_virtio_pci')
+        self.write(os.path.join(drivers, 'virtio-pci', 'bind'), vf)
+        time.sleep(0.05)
+        self.assertIsNone(self.driver(vf))
+        self.write(os.path.join(self.bus, 'drivers_probe'), vf)
+        self.assertTrue(settle(lambda: self.driver(vf) == 'vfmig_virtio_pci'))
+        self.assertEqual(os.path.getsize(os.path.join(self.bus, 'drivers_probe')), 0)
+        self.assertTrue(os.path.islink(os.path.join(drivers, 'vfmig_virtio_pci', vf)))
+        # Clearing the override shows "(null)"; probing an unbound device
+        # without override picks the ID match (virtio-pci).
+        self.write(os.path.join(drivers, 'vfmig_virtio_pci', 'unbind'), vf)
+        self.assertTrue(settle(lambda: self.driver(vf) is None))
+        self.write(self.dev(vf, 'driver_override'), '\n')
+        self.assertTrue(settle(lambda: self.read(vf, 'driver_override') == '(null)'))
+        self.write(os.path.join(self.bus, 'drivers_probe'), vf)
+        self.assertTrue(settle(lambda: self.driver(vf) == 'virtio-pci'))
+        # new_id makes vfio-pci match and grab unbound devices.
+        vf2 = '0000:5e:00.2'
+        self.write(os.path.join(drivers, 'virtio-pci', 'unbind'), vf2)
+        self.assertTrue(settle(lambda: self.driver(vf2) is None))
+        self.write(os.path.join(drivers, 'vfio-pci', 'new_id'), '1af4 1042')
+        self.assertTrue(settle(lambda: self.driver(vf2) == 'vfio-pci'))
+
+    def test_numvfs_without_pf_driver(self):
+        pf = '0000:3b:00.0'
+        self.write(os.path.join(self.bus, 'drivers/virtio-pci/unbind'), pf)
+        self.assertTrue(settle(lambda: self.driver(pf) is None))
+        self.write(self.dev(pf, 'sriov_numvfs'), '2')
+        self.assertTrue(settle(lambda: self.read(pf, 'sriov_numvfs') == '0'))
+        time.sleep(0.05)
+        self.assertEqual(self.virtfns(pf), [])
+
+    def test_pf_unbind_disables_vfs(self):
+        pf = '0000:5e:00.0'
+        self.write(os.path.join(self.bus, 'drivers/virtio-pci/unbind'), pf)
+        self.assertTrue(settle(lambda: self.driver(pf) is None))
+        self.assertEqual(self.virtfns(pf), [])
+        self.assertEqual(self.read(pf, 'sriov_numvfs'), '0')
+
+    def test_hot_remove(self):
+        subprocess.run([REMOVE, self.root, '0000:5e:00.2'], check=True)
+        self.assertEqual(self.virtfns('0000:5e:00.0'), [(0, '0000:5e:00.1')])
+        self.assertFalse(os.path.lexists(os.path.join(self.bus, 'devices',
+                                                      '0000:5e:00.2')))
+        self.write(self.dev('0000:5e:00.0', 'remove'), '1')
+        self.assertTrue(settle(lambda: not os.path.lexists(
+            os.path.join(self.bus, 'devices', '0000:5e:00.0'))))
+        self.assertFalse(os.path.lexists(os.path.join(self.bus, 'devices',
+                                                      '0000:5e:00.1')))
+        r = subprocess.run([REMOVE, self.root, '0000:5e:00.0'],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('0000:5e:00.0', r.stderr)
+        # Something that is no address never reaches the file system.
+        for bad in (self.root, '../../..', '3b:00.0'):
+            r = subprocess.run([REMOVE, '--root', self.root, bad],
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 1, bad)
+        self.assertTrue(os.path.isdir(self.dev('0000:3b:00.0')))
+        subprocess.run([REMOVE, '--root', self.root, '0000:3b:00.0'], check=True)
+        self.assertFalse(os.path.lexists(self.dev('0000:3b:00.0')))
+
+
+class NoVariant(Base):
+    extra = ['--no-variant-driver']
+
+    def test_driver_absent(self):
+        drivers = os.listdir(os.path.join(self.bus, 'drivers'))
+        self.assertNotIn('vfmig_virtio_pci', drivers)
+        self.assertIn('vfio-pci', drivers)
+        vf = '0000:5e:00.1'
+        self.write(os.path.join(self.bus, 'drivers/virtio-pci/unbind'), vf)
+        self.assertTrue(settle(lambda: self.driver(vf) is None))
+        self.write(self.dev(vf, 'driver_override'), 'vfmig_virtio_pci')
+        self.write(os.path.join(self.bus, 'drivers_probe'), vf)
+        time.sleep(0.1)
+        self.assertIsNone(self.driver(vf))
+
+
+class Once(unittest.TestCase):
+    def test_once_applies_pending_writes(self):
+        root = tempfile.mkdtemp(prefix='fakehost-once-', dir=TMP)
+        try:
+            subprocess.run([MKFAKEHOST, '--root', root] + SPEC, check=True)
+            dev = os.path.join(root, 'sys/bus/pci/devices/0000:3b:00.0')
+            with open(os.path.join(dev, 'sriov_numvfs'), 'w') as f:
+                f.write('3')
+            subprocess.run([FAKEKERNEL, '--root', root, '--once'], check=True)
+            self.assertEqual(len([e for e in os.listdir(dev)
+                                  if e.startswith('virtfn')]), 3)
+        finally:
+            shutil.rmtree(root)
+
+
+if __name__ == '__main__':
+    unittest.main(verbosity=2)
