@@ -29,7 +29,8 @@
 #include "tap.h"
 #include "vfio-util.h"
 
-#define REPS 5
+#define REPS 7
+#define MEMCPY_REPS 31
 
 struct sample {
 	uint64_t stream, cmds, cmds_stop, drv_cmds, drv_stopped;
@@ -144,7 +145,7 @@ static int migrate_once(struct vmt_dev *a, struct vmt_dev *b, int precopy,
 static uint64_t memcpy_ns(size_t len)
 {
 	uint8_t *src = malloc(len), *dst = malloc(len);
-	uint64_t v[REPS * 2], t;
+	uint64_t v[MEMCPY_REPS], t;
 	int i;
 
 	if (!src || !dst) {
@@ -154,7 +155,7 @@ static uint64_t memcpy_ns(size_t len)
 	}
 	memset(src, 0x5a, len);
 	memset(dst, 0, len);	/* fault the pages in before timing */
-	for (i = 0; i < REPS * 2; i++) {
+	for (i = 0; i < MEMCPY_REPS; i++) {
 		t = vmt_now_ns();
 		memcpy(dst, src, len);
 		__asm__ __volatile__("" : : "r"(dst) : "memory");
@@ -162,7 +163,7 @@ static uint64_t memcpy_ns(size_t len)
 	}
 	free(src);
 	free(dst);
-	return median(v, REPS * 2);
+	return median(v, MEMCPY_REPS);
 }
 
 static int bench_size(struct vmt_dev *a, struct vmt_dev *b, unsigned int size,

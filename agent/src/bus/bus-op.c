@@ -190,13 +190,23 @@ static gboolean check_args(BusService *svc, BusPendingOp *op, const BusOpArgs *a
         return TRUE;
 }
 
+/* Calls waiting for polkit at once: a bound on what unprivileged callers
+ * can make the agent hold. */
+#define BUS_PENDING_MAX 256
+
 int bus_op_start(BusService *svc, sd_bus_message *m, const BusOpArgs *args,
                  sd_bus_error *error)
 {
-        BusPendingOp *op = g_new0(BusPendingOp, 1);
         g_autoptr(GError) gerror = NULL;
+        BusPendingOp *op;
         int r;
 
+        if (g_list_length(svc->pending) >= BUS_PENDING_MAX)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                         "%s refused: %d requests already wait for authorization",
+                                         bus_op_kind_to_string(args->kind), BUS_PENDING_MAX);
+
+        op = g_new0(BusPendingOp, 1);
         op->svc = svc;
         op->kind = args->kind;
         op->s1 = g_strdup(args->s1);

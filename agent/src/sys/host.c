@@ -277,9 +277,8 @@ gboolean host_driver_exists(Host *host, const char *driver)
         return g_file_test(path, G_FILE_TEST_IS_DIR);
 }
 
-/* Unsigned decimal sysfs value. */
-static gboolean read_uint(Host *host, const char *addr, const char *attr,
-                          guint *out, GError **error)
+gboolean host_read_device_uint(Host *host, const char *addr, const char *attr,
+                               guint *out, GError **error)
 {
         g_autofree char *v = NULL;
         guint64 n;
@@ -362,8 +361,8 @@ gboolean host_set_num_vfs(Host *host, const char *pf, guint num_vfs,
                             "%s is not an SR-IOV physical function", addr);
                 return FALSE;
         }
-        if (!read_uint(host, addr, "sriov_totalvfs", &total, error) ||
-            !read_uint(host, addr, "sriov_numvfs", &current, error))
+        if (!host_read_device_uint(host, addr, "sriov_totalvfs", &total, error) ||
+            !host_read_device_uint(host, addr, "sriov_numvfs", &current, error))
                 return FALSE;
         if (num_vfs > total) {
                 g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_OUT_OF_RANGE,

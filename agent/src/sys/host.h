@@ -29,6 +29,9 @@ gboolean host_read_device_attr(Host *host, const char *address,
 gboolean host_write_device_attr(Host *host, const char *address,
                                 const char *attr, const char *value,
                                 GError **error);
+/* An unsigned decimal attribute (sriov_numvfs, ...). */
+gboolean host_read_device_uint(Host *host, const char *address,
+                               const char *attr, guint *value, GError **error);
 /* Name of the bound driver, or NULL (no error) when none is bound. */
 gboolean host_get_driver(Host *host, const char *address, char **driver,
                          GError **error);

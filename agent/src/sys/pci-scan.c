@@ -69,23 +69,6 @@ static gboolean read_hex16(Host *host, const char *addr, const char *attr,
         return TRUE;
 }
 
-static gboolean read_dec(Host *host, const char *addr, const char *attr,
-                         guint *out, GError **error)
-{
-        g_autofree char *v = NULL;
-        guint64 n;
-
-        if (!host_read_device_attr(host, addr, attr, &v, error))
-                return FALSE;
-        if (!g_ascii_string_to_unsigned(v, 10, 0, G_MAXUINT, &n, NULL)) {
-                g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_IO,
-                            "%s: %s holds \"%s\", not a number", addr, attr, v);
-                return FALSE;
-        }
-        *out = (guint) n;
-        return TRUE;
-}
-
 struct find_sriov {
         struct pci_dev *dev;
         int vf_did;
@@ -241,8 +224,8 @@ static Pf *scan_pf(Host *host, const VfmigConfig *cfg, GHashTable *by_addr,
         pf->subsystem_id = d->subsys_id;
         pf->type = t >= 0 ? t : DEVICE_TYPE_OTHER;
         if (!host_get_driver(host, addr, &pf->driver, error) ||
-            !read_dec(host, addr, "sriov_totalvfs", &pf->total_vfs, error) ||
-            !read_dec(host, addr, "sriov_numvfs", &pf->num_vfs, error) ||
+            !host_read_device_uint(host, addr, "sriov_totalvfs", &pf->total_vfs, error) ||
+            !host_read_device_uint(host, addr, "sriov_numvfs", &pf->num_vfs, error) ||
             !scan_virtfns(host, by_addr, pf, error))
                 return NULL;
         return g_steal_pointer(&pf);
