@@ -101,7 +101,7 @@ Agent *agent_new(const AgentOptions *opts, GError **error)
         /* A damaged journal was moved aside: write what we trust now, so
          * the next start does not report the same damage again. */
         if (journal_report) {
-                g_autoptr(Pool) old = a->pool;
+                pool_free(a->pool);
                 a->pool = copy;
                 if (!journal_save(a->state_dir, a->pool, error))
                         return NULL;
