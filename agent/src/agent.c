@@ -163,6 +163,11 @@ const GPtrArray *agent_get_startup_report(const Agent *a)
         return a->startup_report;
 }
 
+void agent_add_startup_report(Agent *a, const char *line)
+{
+        g_ptr_array_add(a->startup_report, g_strdup(line));
+}
+
 void agent_emit(Agent *a, AgentChange change, const char *address)
 {
         if (a->change_func)

@@ -50,6 +50,8 @@ Host *agent_get_host(const Agent *agent);
 const char *agent_get_state_dir(const Agent *agent);
 /* Lines describing what start-up found and did (owned by agent). */
 const GPtrArray *agent_get_startup_report(const Agent *agent);
+/* Adds what the daemon's own start-up did (the initial Apply) to it. */
+void agent_add_startup_report(Agent *agent, const char *line);
 
 /*
  * Argument checks the bus faces run before asking polkit, with the same

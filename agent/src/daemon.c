@@ -154,6 +154,24 @@ static int connect_bus(const char *address, sd_bus **ret)
         return 0;
 }
 
+static gboolean own_bus_name(sd_bus *bus)
+{
+        int r = sd_bus_request_name(bus, VFMIG_BUS_NAME, 0);
+
+        if (r >= 0)
+                return TRUE;
+        if (r == -EEXIST)
+                g_critical("The bus name %s is already taken: is another vfmigd running?",
+                           VFMIG_BUS_NAME);
+        else if (r == -EACCES || r == -EPERM)
+                g_critical("Not allowed to own the bus name %s (check the bus policy %s.conf): %s",
+                           VFMIG_BUS_NAME, VFMIG_BUS_NAME, g_strerror(-r));
+        else
+                g_critical("Failed to request the bus name %s: %s", VFMIG_BUS_NAME,
+                           g_strerror(-r));
+        return FALSE;
+}
+
 static gboolean start(Daemon *d, const DaemonOptions *opts)
 {
         g_autoptr(GError) error = NULL;
@@ -170,6 +188,19 @@ static gboolean start(Daemon *d, const DaemonOptions *opts)
                 return FALSE;
         }
 
+        /* Own the name before touching anything: a second vfmigd must
+         * fail here, not after it has applied its config to the host.
+         * Calls that arrive meanwhile wait in the socket until the loop runs. */
+        r = connect_bus(opts->bus_address, &d->bus);
+        if (r < 0) {
+                g_critical("Failed to connect to %s: %s",
+                           opts->bus_address ? opts->bus_address : "the system bus",
+                           g_strerror(-r));
+                return FALSE;
+        }
+        if (!own_bus_name(d->bus))
+                return FALSE;
+
         notify_status("Loading the pool and scanning PCI devices");
         AgentOptions ao = {
                 .sysfs_root = root,
@@ -181,44 +212,28 @@ static gboolean start(Daemon *d, const DaemonOptions *opts)
                 g_critical("Failed to start: %s", error->message);
                 return FALSE;
         }
+
+        /* Converge to the config before anyone's call is served. */
+        if (!agent_apply(d->agent, &changes, &error)) {
+                g_autofree char *line = g_strdup_printf("Applying the configuration failed: %s",
+                                                        error->message);
+                agent_add_startup_report(d->agent, line);
+                g_clear_error(&error);
+        }
+        for (guint i = 0; changes && i < changes->len; i++) {
+                g_autofree char *line = g_strdup_printf("Applied: %s",
+                                                        (const char *) changes->pdata[i]);
+                agent_add_startup_report(d->agent, line);
+        }
         report = agent_get_startup_report(d->agent);
         for (guint i = 0; i < report->len; i++)
                 g_warning("Start-up: %s", (const char *) report->pdata[i]);
-
-        /* Converge to the config before anyone can call us. */
-        if (!agent_apply(d->agent, &changes, &error)) {
-                g_warning("Failed to apply the configuration, continuing: %s", error->message);
-                g_clear_error(&error);
-        }
-        log_lines("Apply", changes);
         if (opts->no_libvirt)
                 g_debug("libvirt integration disabled (--no-libvirt)");
-
-        r = connect_bus(opts->bus_address, &d->bus);
-        if (r < 0) {
-                g_critical("Failed to connect to %s: %s",
-                           opts->bus_address ? opts->bus_address : "the system bus",
-                           g_strerror(-r));
-                return FALSE;
-        }
 
         d->service = bus_service_new(d->bus, d->agent, &error);
         if (!d->service) {
                 g_critical("%s", error->message);
-                return FALSE;
-        }
-
-        r = sd_bus_request_name(d->bus, VFMIG_BUS_NAME, 0);
-        if (r < 0) {
-                if (r == -EEXIST)
-                        g_critical("The bus name %s is already taken: is another vfmigd running?",
-                                   VFMIG_BUS_NAME);
-                else if (r == -EACCES || r == -EPERM)
-                        g_critical("Not allowed to own the bus name %s (check the bus policy %s.conf): %s",
-                                   VFMIG_BUS_NAME, VFMIG_BUS_NAME, g_strerror(-r));
-                else
-                        g_critical("Failed to request the bus name %s: %s", VFMIG_BUS_NAME,
-                                   g_strerror(-r));
                 return FALSE;
         }
 

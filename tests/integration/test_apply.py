@@ -28,6 +28,9 @@ class Apply(unittest.TestCase):
                 self.assertEqual(h.driver_of(vf), "vfmig_virtio_pci")
             for vf in h.vf_addresses("0000:af:00.0"):
                 self.assertEqual(h.driver_of(vf), "vfio-pci")
+            report = h.get_property(vt.ROOT_PATH, vt.MANAGER, "StartupReport")
+            self.assertTrue(any("0000:3b:00.0" in l and "Applied" in l for l in report),
+                            report)
             ok, data = h.manager("Apply")
             self.assertTrue(ok, data)
             self.assertEqual(data[0], [])

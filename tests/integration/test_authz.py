@@ -81,11 +81,17 @@ class Authorization(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn("(uint32 1,)", r.stdout)   # primary owner
 
-    def test_second_agent_refuses_to_start(self):
-        with vt.Host(polkit=False) as h:
+    def test_second_agent_refuses_to_start_and_changes_nothing(self):
+        config = "[pf 0000:3b:00.0]\nnum-vfs=2\n"
+        with vt.Host(polkit=False, config=config) as h:
+            self.assertEqual(h.count_virtfn("0000:3b:00.0"), 2)
+            # Behind the first agent's back; a second agent must not "fix" it.
+            h.write_sysfs("bus/pci/devices/0000:3b:00.0/sriov_numvfs", "0")
+            h.wait_until(lambda: h.count_virtfn("0000:3b:00.0") == 0, "0 VFs")
             r = h.run(h.agent_argv(), timeout=30)
             self.assertNotEqual(r.returncode, 0)
             self.assertIn(vt.BUS_NAME, r.stdout + r.stderr)
+            self.assertEqual(h.count_virtfn("0000:3b:00.0"), 0)
 
 
 if __name__ == "__main__":
