@@ -94,6 +94,14 @@ Agent *agent_new(const AgentOptions *opts, GError **error)
         /* The journal may describe a host that changed while we were down. */
         Pool *copy = pool_copy(a->pool);
         findings = reconcile_pool(copy, a->inventory, now);
+        if (journal_report) {
+                g_autofree char *note = g_strdup_printf("kept aside in %s", a->state_dir);
+                g_autoptr(GPtrArray) more =
+                        reconcile_after_damaged_journal(copy, a->inventory, note, now);
+
+                for (guint i = 0; i < more->len; i++)
+                        g_ptr_array_add(findings, g_strdup(more->pdata[i]));
+        }
         for (guint i = 0; i < findings->len; i++)
                 g_ptr_array_add(a->startup_report,
                                 g_strdup(findings->pdata[i]));

@@ -78,9 +78,19 @@ class Journal(unittest.TestCase):
         h.start_agent()
         report = h.get_property(vt.ROOT_PATH, vt.MANAGER, "StartupReport")
         self.assertTrue(any("journal" in l for l in report), report)
-        self.assertEqual(len(h.list_vfs()), 4)
+        self.assertTrue(os.path.isdir(glob.glob(h.journal_path + ".damaged-*")[0]))
+        # Nothing says who owns what: the VFs on a VFIO driver (the two
+        # claimed ones, bound at claim) may be in running VMs.
+        listed = h.list_vfs()
+        self.assertEqual([listed[v][6] for v in vfs],
+                         ["quarantined", "quarantined", "free", "free"])
+        reason = h.get_property(vt.vf_path(vfs[0]), vt.VF_IFACE, "QuarantineReason")
+        self.assertIn("journal", reason)
         # It still works and persists somewhere sane.
         self.assertIsNone(h.manager_error("Claim", vfs[3], UUID, "vm5"))
+        h.restart_agent()
+        self.assertEqual(h.vf_state(vfs[3]), "claimed")
+        self.assertEqual(h.vf_state(vfs[0]), "quarantined")
 
 
 if __name__ == "__main__":

@@ -61,6 +61,32 @@ GPtrArray *reconcile_pool(Pool *pool, const Inventory *inv, gint64 now_usec)
         return findings;
 }
 
+GPtrArray *reconcile_after_damaged_journal(Pool *pool, const Inventory *inv,
+                                           const char *journal_note,
+                                           gint64 now_usec)
+{
+        GPtrArray *findings = g_ptr_array_new_with_free_func(g_free);
+
+        for (guint i = 0; i < inv->pfs->len; i++) {
+                const Pf *pf = g_ptr_array_index(inv->pfs, i);
+
+                for (guint j = 0; j < pf->vfs->len; j++) {
+                        const Vf *vf = g_ptr_array_index(pf->vfs, j);
+                        char *reason;
+
+                        if (pool_lookup(pool, vf->address) ||
+                            !vfmig_driver_is_allowed(vf->driver))
+                                continue;
+                        reason = g_strdup_printf("%s is bound to %s and the pool journal "
+                                                 "was damaged (%s): it may belong to a running VM",
+                                                 vf->address, vf->driver, journal_note);
+                        pool_quarantine(pool, vf->address, reason, now_usec);
+                        g_ptr_array_add(findings, reason);
+                }
+        }
+        return findings;
+}
+
 void plan_action_free(PlanAction *a)
 {
         if (!a)

@@ -19,6 +19,17 @@
  */
 GPtrArray *reconcile_pool(Pool *pool, const Inventory *inv, gint64 now_usec);
 
+/*
+ * After a damaged or unreadable journal: the records that were lost may
+ * have named VFs that running VMs own. Every VF of the inventory that is
+ * bound to a VFIO driver (vfmig_virtio_pci, vfio-pci) and that the pool
+ * holds no entry for is quarantined with a reason naming `journal_note`
+ * (e.g. the file kept aside). Returns the findings, owned strings.
+ */
+GPtrArray *reconcile_after_damaged_journal(Pool *pool, const Inventory *inv,
+                                           const char *journal_note,
+                                           gint64 now_usec);
+
 typedef enum {
         PLAN_SET_NUM_VFS,   /* pf, num_vfs */
         PLAN_BIND,          /* vf, driver */

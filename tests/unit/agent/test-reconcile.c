@@ -285,11 +285,44 @@ static void test_too_many_vfs(void **state)
         plan_action_free(NULL);
 }
 
+/* After a damaged journal, VFIO-bound VFs the pool does not hold may be
+ * in use: quarantined. Held, unbound and host-driver VFs are left alone. */
+static void test_after_damaged_journal(void **state)
+{
+        g_autoptr(Inventory) inv = inventory_new();
+        g_autoptr(Pool) pool = pool_new();
+        g_autoptr(GPtrArray) findings = NULL, again = NULL;
+        Pf *pf = make_pf(0x3b, 0x1af4, 0x1041, 8, 4, "vfmig_virtio_pci");
+
+        g_free(((Vf *) pf->vfs->pdata[2])->driver);
+        ((Vf *) pf->vfs->pdata[2])->driver = g_strdup("virtio-pci");
+        g_clear_pointer(&((Vf *) pf->vfs->pdata[3])->driver, g_free);
+        inventory_add_pf(inv, pf);
+        inventory_add_pf(inv, make_pf(0x5e, 0x1af4, 0x1042, 8, 1, "vfio-pci"));
+        assert_true(pool_claim(pool, "0000:3b:01.0", UUID_A, "vm1", T0, NULL));
+
+        findings = reconcile_after_damaged_journal(pool, inv, "kept aside", T0 + 1);
+        assert_int_equal(findings->len, 2);
+        assert_true(any_contains(findings, "0000:3b:01.1 is bound to vfmig_virtio_pci",
+                                 "kept aside"));
+        assert_true(any_contains(findings, "0000:5e:01.0 is bound to vfio-pci", NULL));
+        assert_int_equal(pool_state(pool, "0000:3b:01.0"), VF_STATE_CLAIMED);
+        assert_int_equal(pool_state(pool, "0000:3b:01.1"), VF_STATE_QUARANTINED);
+        assert_int_equal(pool_state(pool, "0000:3b:01.2"), VF_STATE_FREE);
+        assert_int_equal(pool_state(pool, "0000:3b:01.3"), VF_STATE_FREE);
+        assert_int_equal(pool_state(pool, "0000:5e:01.0"), VF_STATE_QUARANTINED);
+
+        /* Already quarantined VFs are held by the pool: nothing more. */
+        again = reconcile_after_damaged_journal(pool, inv, "kept aside", T0 + 2);
+        assert_int_equal(again->len, 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_vanished_while_claimed),
                 cmocka_unit_test(test_driver_changed),
+                cmocka_unit_test(test_after_damaged_journal),
                 cmocka_unit_test(test_plan_converges),
                 cmocka_unit_test(test_refused_when_in_use),
                 cmocka_unit_test(test_bind_refusals),
