@@ -426,11 +426,6 @@ static void test_provision(void **state)
                 assert_int_equal(count_events(f, AGENT_CHANGE_VF_ADDED, vf->address), 1);
         }
 
-        /* fakehost.py's numvfs_store() writes sriov_numvfs twice (in
-         * set_num_vfs_now() and in its finally:); a write landing between
-         * the two is lost. Let the fake kernel finish before the next one. */
-        g_usleep(300 * 1000);
-
         /* Same count: nothing to do. */
         g_ptr_array_set_size(f->events, 0);
         assert_true(agent_provision(f->agent, PF_BLK, 3, &error));
