@@ -23,7 +23,13 @@ typedef struct {
         DeviceMonitor *monitor;
         guint rescan_id;
         int exit_code;
+        guint64 watchdog_usec;  /* 0: no watchdog */
+        gint64 last_alive;      /* monotonic time of the last keep-alive */
+        gboolean ready;
 } Daemon;
+
+/* Start-up may take this much longer each time we say we are still busy. */
+#define START_EXTEND_USEC (30 * G_USEC_PER_SEC)
 
 char *daemon_host_root_for_sysfs(const char *sysfs_dir, GError **error)
 {
@@ -105,9 +111,33 @@ static void on_device_event(gpointer user_data)
                 d->rescan_id = g_timeout_add(200, on_rescan_deferred, d);
 }
 
+/*
+ * Tells the service manager we are alive: WATCHDOG=1 once ready, before
+ * that more start-up time. Rate-limited, so it can be called from every
+ * poll of a long sysfs wait, while the main loop (and so the watchdog
+ * timer) is blocked.
+ */
+static void keep_alive(gpointer user_data)
+{
+        Daemon *d = user_data;
+        gint64 now = g_get_monotonic_time();
+        gint64 every = d->ready ? (gint64) d->watchdog_usec / 2 : START_EXTEND_USEC / 3;
+
+        if (d->ready && d->watchdog_usec == 0)
+                return;
+        if (d->last_alive && now - d->last_alive < every)
+                return;
+        d->last_alive = now;
+        if (d->ready)
+                (void) sd_notify(0, "WATCHDOG=1");
+        else
+                (void) sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%" G_GINT64_FORMAT,
+                                  (gint64) START_EXTEND_USEC);
+}
+
 static gboolean on_watchdog(gpointer user_data)
 {
-        (void) sd_notify(0, "WATCHDOG=1");
+        keep_alive(user_data);
         return G_SOURCE_CONTINUE;
 }
 
@@ -212,6 +242,7 @@ static gboolean start(Daemon *d, const DaemonOptions *opts)
                 g_critical("Failed to start: %s", error->message);
                 return FALSE;
         }
+        host_set_wait_func(agent_get_host(d->agent), keep_alive, d);
 
         /* Converge to the config before anyone's call is served. */
         if (!agent_apply(d->agent, &changes, &error)) {
@@ -244,8 +275,10 @@ static gboolean start(Daemon *d, const DaemonOptions *opts)
         g_unix_signal_add(SIGTERM, on_signal, d);
         g_unix_signal_add(SIGINT, on_signal, d);
 
-        if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0)
+        if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) {
+                d->watchdog_usec = watchdog_usec;
                 g_timeout_add(MAX(watchdog_usec / 2000, 1), on_watchdog, d);
+        }
 
         guint interval = agent_get_config(d->agent)->reconcile_interval_sec;
         if (interval > 0)
@@ -262,6 +295,8 @@ static gboolean start(Daemon *d, const DaemonOptions *opts)
         g_message("Ready: %u PFs, %u VFs under %s, bus name %s", inv->pfs->len,
                   g_hash_table_size(inv->vf_by_address), opts->sysfs_dir, VFMIG_BUS_NAME);
         (void) sd_notify(0, "READY=1");
+        d->ready = TRUE;
+        d->last_alive = 0;
         status_summary(d);
         return TRUE;
 }

@@ -27,6 +27,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -119,33 +120,57 @@ class Proc:
 
 
 class NotifySocket:
-    """The receiving end of sd_notify(), as systemd provides it."""
+    """The receiving end of sd_notify(), as systemd provides it. A thread
+    reads it as messages come, so each carries its arrival time ("_t",
+    monotonic seconds) even while the test is busy elsewhere."""
 
     def __init__(self, path):
         self.path = path
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(path)
+        self.sock.settimeout(0.1)
         self.messages = []
+        self.lock = threading.Lock()
+        self.closing = False
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
 
-    def wait_for(self, key, timeout=20.0, proc=None):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for m in self.messages:
-                if key in m:
-                    return m
-            if proc is not None and not proc.alive():
-                raise RuntimeError(f"{proc.argv[0]} exited with "
-                                   f"{proc.p.returncode} before {key}")
-            self.sock.settimeout(0.1)
+    def _read(self):
+        while not self.closing:
             try:
                 data = self.sock.recv(4096).decode()
             except socket.timeout:
                 continue
-            self.messages.append(dict(line.split("=", 1)
-                                      for line in data.splitlines() if "=" in line))
+            except OSError:
+                return
+            msg = dict(line.split("=", 1) for line in data.splitlines() if "=" in line)
+            msg["_t"] = time.monotonic()
+            with self.lock:
+                self.messages.append(msg)
+
+    def received(self, key):
+        with self.lock:
+            return [m for m in self.messages if key in m]
+
+    def wait_for(self, key, timeout=20.0, proc=None):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.received(key)
+            if found:
+                return found[0]
+            if proc is not None and not proc.alive():
+                raise RuntimeError(f"{proc.argv[0]} exited with "
+                                   f"{proc.p.returncode} before {key}")
+            time.sleep(0.02)
         raise TimeoutError(f"no {key} from the daemon in {timeout}s")
 
+    def forget(self, key):
+        with self.lock:
+            self.messages = [m for m in self.messages if key not in m]
+
     def close(self):
+        self.closing = True
+        self.thread.join(2)
         self.sock.close()
 
 

@@ -22,7 +22,23 @@
 struct Host {
         char *root;
         char *pci_sysfs_path;
+        HostWaitFunc wait_func;
+        gpointer wait_data;
 };
+
+void host_set_wait_func(Host *host, HostWaitFunc func, gpointer user_data)
+{
+        host->wait_func = func;
+        host->wait_data = user_data;
+}
+
+/* One poll interval of a bounded wait for the kernel. */
+static void settle_pause(Host *host)
+{
+        if (host->wait_func)
+                host->wait_func(host->wait_data);
+        g_usleep(SETTLE_POLL_USEC);
+}
 
 Host *host_new(const char *root)
 {
@@ -333,7 +349,7 @@ static gboolean wait_num_vfs(Host *host, const char *pf, guint want,
                         return TRUE;
                 if (g_get_monotonic_time() > deadline)
                         break;
-                g_usleep(SETTLE_POLL_USEC);
+                settle_pause(host);
         }
         g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_IO,
                     "%s: the kernel did not set sriov_numvfs to %u within %d s "
@@ -413,7 +429,7 @@ static gboolean wait_driver(Host *host, const char *addr, const char *want,
                         return TRUE;
                 if (g_get_monotonic_time() > deadline)
                         break;
-                g_usleep(SETTLE_POLL_USEC);
+                settle_pause(host);
         }
         if (want)
                 g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_FAILED,
@@ -538,7 +554,7 @@ static gboolean wait_override_cleared(Host *host, const char *addr,
                         return TRUE;
                 if (g_get_monotonic_time() > deadline)
                         break;
-                g_usleep(SETTLE_POLL_USEC);
+                settle_pause(host);
         }
         g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_IO,
                     "%s: driver_override still shows \"%s\" after clearing it",

@@ -18,6 +18,12 @@ Host *host_new(const char *root);     /* "/" for the real host */
 void host_free(Host *host);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Host, host_free)
 
+/* Called at every poll of a bounded wait for the kernel, so that a daemon
+ * whose loop is blocked meanwhile can still tell its service manager it is
+ * alive (WATCHDOG=1). */
+typedef void (*HostWaitFunc)(gpointer user_data);
+void host_set_wait_func(Host *host, HostWaitFunc func, gpointer user_data);
+
 const char *host_root(const Host *host);
 /* "<root>/sys/bus/pci": libpci's sysfs.path. Owned by host. */
 const char *host_pci_sysfs_path(const Host *host);
