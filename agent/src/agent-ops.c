@@ -87,6 +87,7 @@ gboolean agent_provision(Agent *a, const char *pf_in, guint num_vfs,
         char address[PCI_ADDRESS_STRLEN];
         g_autoptr(GPtrArray) vfs = g_ptr_array_new();
         g_autoptr(GError) local = NULL;
+        const PoolEntry *quarantined;
         const char *busy = NULL;
         Pf *pf;
 
@@ -111,6 +112,17 @@ gboolean agent_provision(Agent *a, const char *pf_in, guint num_vfs,
                             address, busy, e ? vf_state_to_string(e->state) : "in use",
                             e && e->owner_name ? e->owner_name :
                             e && e->owner_uuid ? e->owner_uuid : "a domain");
+                return FALSE;
+        }
+
+        /* A quarantined VF may belong to a running VM: changing numvfs
+         * would destroy it under that VM. */
+        quarantined = pool_first_quarantined(a->pool, (const char *const *) vfs->pdata);
+        if (quarantined) {
+                g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_QUARANTINED,
+                            "Cannot change the number of VFs of %s: its VF %s is quarantined (%s)",
+                            address, quarantined->address,
+                            str_or(quarantined->reason, "no reason recorded"));
                 return FALSE;
         }
 
@@ -177,14 +189,32 @@ static gboolean check_owner(const char *address, const char *uuid, GError **erro
         return TRUE;
 }
 
+/* Where a VF was bound before take_vf moved it, to put it back. */
+typedef struct {
+        gboolean rebound;
+        char *driver;
+        char *override;
+} DriverBefore;
+
+static void driver_before_clear(DriverBefore *b)
+{
+        g_clear_pointer(&b->driver, g_free);
+        g_clear_pointer(&b->override, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(DriverBefore, driver_before_clear)
+
 /*
  * A VF handed to a VM must sit on a VFIO driver; with bind-on-claim the
  * agent puts it on its policy driver, otherwise it refuses, because the
  * next reconciliation would quarantine a claim on any other driver.
+ * *before records what it was bound to when it had to move it.
  */
-static gboolean prepare_driver_for_vm(Agent *a, const char *address, GError **error)
+static gboolean prepare_driver_for_vm(Agent *a, const char *address,
+                                      DriverBefore *before, GError **error)
 {
         Vf *vf = g_hash_table_lookup(a->inventory->vf_by_address, address);
+        g_autofree char *driver_was = NULL;
+        g_autofree char *override_was = NULL;
         const char *driver;
 
         if (!vf)
@@ -198,7 +228,81 @@ static gboolean prepare_driver_for_vm(Agent *a, const char *address, GError **er
                             address, str_or(vf->driver, "no driver"), driver);
                 return FALSE;
         }
-        return agent_bind_vf(a, vf, driver, error);
+        /* vf may be replaced by a rescan during the bind: copy first. */
+        driver_was = g_strdup(vf->driver);
+        override_was = g_strdup(vf->driver_override);
+        if (!agent_bind_vf(a, vf, driver, error))
+                return FALSE;   /* host_bind already went back on failure */
+        before->rebound = TRUE;
+        before->driver = g_steal_pointer(&driver_was);
+        before->override = g_steal_pointer(&override_was);
+        return TRUE;
+}
+
+/*
+ * A written override shows at once on a real kernel; where sysfs is
+ * emulated asynchronously it settles a moment later (a cleared one reads
+ * "(null)"). Bounded: the caller checks the driver, which is what matters.
+ */
+static void wait_override(Agent *a, const char *address, const char *want)
+{
+        for (int i = 0; i < 200; i++) {
+                g_autofree char *now = NULL;
+
+                if (!host_read_device_attr(a->host, address, "driver_override", &now, NULL))
+                        return;
+                if (want ? g_strcmp0(now, want) == 0 : g_strcmp0(now, "(null)") == 0)
+                        return;
+                g_usleep(10 * 1000);
+        }
+}
+
+/*
+ * Undoes prepare_driver_for_vm after the take failed, so that a refusal
+ * really changes nothing: the old driver (or none) and the old override.
+ */
+static gboolean restore_driver(Agent *a, const char *address,
+                               const DriverBefore *before, GError **error)
+{
+        g_autoptr(GError) local = NULL;
+        gboolean ok;
+        Vf *vf;
+
+        if (before->driver)
+                ok = host_bind(a->host, address, before->driver, &local);
+        else
+                ok = host_unbind(a->host, address, &local);
+        /* host_bind leaves its own override, host_unbind none. */
+        if (ok && g_strcmp0(before->override, before->driver) != 0) {
+                ok = host_write_device_attr(a->host, address, "driver_override",
+                                            before->override ? before->override : "\n",
+                                            &local);
+                if (ok)
+                        wait_override(a, address, before->override);
+        }
+        agent_refresh_vf(a, address);
+        if (!ok) {
+                g_propagate_error(error, g_steal_pointer(&local));
+                return FALSE;
+        }
+        vf = g_hash_table_lookup(a->inventory->vf_by_address, address);
+        if (!vf || g_strcmp0(vf->driver, before->driver) != 0) {
+                g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_IO,
+                            "%s is bound to %s afterwards", address,
+                            vf ? str_or(vf->driver, "no driver") : "nothing (it is gone)");
+                return FALSE;
+        }
+        return TRUE;
+}
+
+static gboolean take_on(Pool *pool, const char *address, const char *uuid,
+                        const char *name, gboolean reserve, guint lease_sec,
+                        gint64 now, GError **error)
+{
+        if (reserve)
+                return pool_reserve(pool, address, uuid, name,
+                                    now + (gint64) lease_sec * G_USEC_PER_SEC, now, error);
+        return pool_claim(pool, address, uuid, name, now, error);
 }
 
 static gboolean take_vf(Agent *a, const char *vf_in, const char *uuid,
@@ -206,9 +310,12 @@ static gboolean take_vf(Agent *a, const char *vf_in, const char *uuid,
                         GError **error)
 {
         char address[PCI_ADDRESS_STRLEN];
+        g_auto(DriverBefore) before = { 0 };
         g_autoptr(Pool) copy = NULL;
-        gint64 now = agent_now();
-        gboolean ok;
+        g_autoptr(GError) local = NULL;
+        g_autoptr(GError) undo = NULL;
+        const char *what = reserve ? "reserve" : "claim";
+        const Vf *now;
 
         if (!agent_lookup_vf(a, vf_in, address, NULL, error))
                 return FALSE;
@@ -216,20 +323,37 @@ static gboolean take_vf(Agent *a, const char *vf_in, const char *uuid,
                 return FALSE;
         if (name && !*name)
                 name = NULL;
+        if (reserve && !lease_sec)
+                lease_sec = a->config->reservation_lease_sec;
 
+        /* Refuse before touching sysfs. */
         copy = pool_copy(a->pool);
-        if (reserve) {
-                guint lease = lease_sec ? lease_sec : a->config->reservation_lease_sec;
-                ok = pool_reserve(copy, address, uuid, name,
-                                  now + (gint64) lease * G_USEC_PER_SEC, now, error);
-        } else
-                ok = pool_claim(copy, address, uuid, name, now, error);
-        if (!ok)
+        if (!take_on(copy, address, uuid, name, reserve, lease_sec, agent_now(), error))
+                return FALSE;
+        g_clear_pointer(&copy, pool_free);
+
+        if (!prepare_driver_for_vm(a, address, &before, error))
                 return FALSE;
 
-        if (!prepare_driver_for_vm(a, address, error))
+        /* The bind may have rescanned and committed (quarantines): take the
+         * VF on the pool as it is now, not on the copy checked above. */
+        copy = pool_copy(a->pool);
+        if (take_on(copy, address, uuid, name, reserve, lease_sec, agent_now(), &local) &&
+            agent_commit_pool(a, g_steal_pointer(&copy), &local))
+                return TRUE;
+
+        if (!before.rebound || restore_driver(a, address, &before, &undo)) {
+                g_propagate_error(error, g_steal_pointer(&local));
                 return FALSE;
-        return agent_commit_pool(a, g_steal_pointer(&copy), error);
+        }
+        /* The pool did not change, but the host did: say so. */
+        now = g_hash_table_lookup(a->inventory->vf_by_address, address);
+        g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_IO,
+                    "Could not %s %s (%s), and it stays on %s instead of going back to %s: %s",
+                    what, address, local->message,
+                    now ? str_or(now->driver, "no driver") : "nothing (it is gone)",
+                    str_or(before.driver, "no driver"), undo->message);
+        return FALSE;
 }
 
 gboolean agent_claim(Agent *a, const char *vf, const char *owner_uuid,

@@ -54,6 +54,36 @@ class Apply(unittest.TestCase):
             self.assertIn("reservation-lease-sec", out)
             self.assertEqual(h.count_virtfn("0000:3b:00.0"), 0)
 
+    def test_apply_keeps_quarantined_vfs(self):
+        """The start-up Apply lowers numvfs only when no VF of the PF is
+        quarantined: such a VF may belong to a running VM."""
+        pf = "0000:3b:00.0"
+        with vt.Host(polkit=False, num_vfs={pf: 2}) as h:
+            vf = h.vf_addresses(pf)[1]
+            self.assertIsNone(h.manager_error("Bind", vf, "vfio-pci"))
+            with open(h.config_path, "w") as f:
+                f.write(f"[pf {pf}]\nnum-vfs=1\n")
+            with open(h.journal_path, "w") as f:
+                f.write("garbage\n")
+            h.restart_agent()
+            self.assertEqual(h.count_virtfn(pf), 2)
+            self.assertEqual(h.vf_state(vf), "quarantined")
+            self.assertEqual(h.driver_of(vf), "vfio-pci")
+            report = h.get_property(vt.ROOT_PATH, vt.MANAGER, "StartupReport")
+            self.assertTrue(any("not changing VFs from 2 to 1" in l and vf in l and
+                                "quarantined" in l for l in report), report)
+            # Apply on demand refuses the same way and says so.
+            ok, data = h.manager("Apply")
+            self.assertTrue(ok, data)
+            self.assertTrue(any(pf in c and vf in c and "quarantined" in c
+                                for c in data[0]), data)
+            self.assertEqual(h.count_virtfn(pf), 2)
+            # Cleared by the administrator: Apply converges.
+            self.assertIsNone(h.manager_error("Unquarantine", vf))
+            ok, data = h.manager("Apply")
+            self.assertTrue(ok, data)
+            self.assertEqual(h.count_virtfn(pf), 1)
+
 
 if __name__ == "__main__":
     vt.main()

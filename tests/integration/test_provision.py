@@ -152,6 +152,98 @@ class Provisioning(unittest.TestCase):
         self.assertIsNone(h.manager_error("Release", vf, UUID))
         self.assertEqual(h.vf_state(vf), "free")
 
+    def driver_state(self):
+        """Drivers, overrides and the pool as the bus shows them (the
+        journal itself is replaced by a directory in these tests)."""
+        h = self.h
+        state = {}
+        for vf in h.vf_addresses(PF):
+            state[vf] = (h.driver_of(vf),
+                         h.read_sysfs(f"bus/pci/devices/{vf}/driver_override"))
+        return state, h.list_vfs()
+
+    def test_failed_take_puts_the_driver_back(self):
+        """bind-on-claim moves the VF, then the journal cannot be saved:
+        the reply says "nothing changed", so the VF must be back on its
+        old driver (and override) and free."""
+        h = self.h
+        self.assertIsNone(h.manager_error("Provision", PF, 2))
+        vf = h.vf_addresses(PF)[0]
+        self.assertEqual(h.driver_of(vf), "virtio-pci")
+        before = self.driver_state()
+        jp = h.journal_path
+        if os.path.exists(jp):
+            os.unlink(jp)
+        os.makedirs(os.path.join(jp, "x"))
+        for args in (("Claim", vf, UUID, "vm2"), ("Reserve", vf, UUID, "vm2", 60)):
+            with self.subTest(method=args[0]):
+                err = h.manager_error(*args)
+                self.assertIsNotNone(err)
+                self.assertEqual(err[0], E + "IO", err)
+                self.assertIn("nothing changed", err[1])
+                self.assertEqual(h.driver_of(vf), "virtio-pci")
+                self.assertEqual(h.vf_state(vf), "free")
+                self.assertEqual(self.driver_state(), before)
+        # Once the journal can be written again, the claim goes through.
+        os.rmdir(os.path.join(jp, "x"))
+        os.rmdir(jp)
+        self.assertIsNone(h.manager_error("Claim", vf, UUID, "vm2"))
+        self.assertEqual(h.driver_of(vf), "vfmig_virtio_pci")
+        self.assertEqual(h.vf_state(vf), "claimed")
+
+    def test_claim_of_own_reservation_drops_the_lease(self):
+        """The reserving domain claims its VF: it is claimed, with no lease
+        left that could free it under the VM."""
+        h = self.h
+        self.assertIsNone(h.manager_error("Provision", PF, 1))
+        vf = h.vf_addresses(PF)[0]
+        p = vt.vf_path(vf)
+        self.assertIsNone(h.manager_error("Reserve", vf, UUID, "vm2", 600))
+        self.assertEqual(h.vf_state(vf), "reserved")
+        self.assertNotEqual(h.get_property(p, vt.VF_IFACE, "LeaseUntil"), 0)
+        self.assertIsNone(h.manager_error("Claim", vf, UUID, "vm2"))
+        self.assertEqual(h.vf_state(vf), "claimed")
+        self.assertEqual(h.get_property(p, vt.VF_IFACE, "LeaseUntil"), 0)
+        # Also after a restart (the journal holds the claim, not the lease).
+        h.restart_agent()
+        self.assertEqual(h.vf_state(vf), "claimed")
+        self.assertEqual(h.get_property(p, vt.VF_IFACE, "LeaseUntil"), 0)
+        # Another owner's reservation stays theirs.
+        other = UUID.replace("2", "3")
+        self.assertIsNone(h.manager_error("Release", vf, UUID))
+        self.assertIsNone(h.manager_error("Reserve", vf, other, "vm3", 600))
+        err = h.manager_error("Claim", vf, UUID, "vm2")
+        self.assertEqual(err[0], E + "Busy", err)
+        self.assertEqual(h.vf_state(vf), "reserved")
+
+    def test_provision_refuses_quarantined_vf(self):
+        """A quarantined VF may belong to a running VM: no numvfs change of
+        its PF may destroy it; the error names the VF and the reason."""
+        h = self.h
+        self.assertIsNone(h.manager_error("Provision", PF, 2))
+        vf = h.vf_addresses(PF)[0]
+        self.assertIsNone(h.manager_error("Bind", vf, "vfio-pci"))
+        with open(h.journal_path, "w") as f:
+            f.write("garbage\n")
+        h.restart_agent()
+        self.assertEqual(h.vf_state(vf), "quarantined")
+        reason = h.get_property(vt.vf_path(vf), vt.VF_IFACE, "QuarantineReason")
+        self.assertIn("journal", reason)
+        before = self.snapshot()
+        for n in (0, 1, 4):
+            with self.subTest(num_vfs=n):
+                err = h.manager_error("Provision", PF, n)
+                self.assertIsNotNone(err)
+                self.assertEqual(err[0], E + "Quarantined", err)
+                self.assertIn(vf, err[1])
+                self.assertIn(reason, err[1])
+                self.assertEqual(h.count_virtfn(PF), 2)
+                self.assertEqual(self.snapshot(), before)
+        # The administrator clears it: now the PF may change.
+        self.assertIsNone(h.manager_error("Unquarantine", vf))
+        self.assertIsNone(h.manager_error("Provision", PF, 0))
+        self.assertEqual(h.count_virtfn(PF), 0)
+
 
 if __name__ == "__main__":
     vt.main()

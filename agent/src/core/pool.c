@@ -251,9 +251,16 @@ gboolean pool_claim(Pool *pool, const char *address, const char *owner_uuid,
                                                owner_name, now_usec));
                 return TRUE;
         }
-        /* A hook retried, or the prepare hook of a domain that already
-         * holds the VF through a reservation: nothing to do. */
         if (is_held(e->state) && owner_is(e, owner_uuid)) {
+                /* The reserving domain now uses the VF: a lease running
+                 * out under it would free a VF a VM may be using, so the
+                 * reservation becomes a claim and the lease is dropped. */
+                if (e->state == VF_STATE_RESERVED) {
+                        e->state = VF_STATE_CLAIMED;
+                        e->lease_until_usec = 0;
+                        e->since_usec = now_usec;
+                }
+                /* Otherwise a hook retried: nothing to do. */
                 refresh_name(e, owner_name);
                 return TRUE;
         }
@@ -444,6 +451,17 @@ gboolean pool_any_in_use(const Pool *pool, const char *const *addresses,
                 }
         }
         return FALSE;
+}
+
+const PoolEntry *pool_first_quarantined(const Pool *pool,
+                                        const char *const *addresses)
+{
+        for (; addresses && *addresses; addresses++) {
+                const PoolEntry *e = lookup(pool, *addresses);
+                if (e && e->state == VF_STATE_QUARANTINED)
+                        return e;
+        }
+        return NULL;
 }
 
 GPtrArray *pool_expired_reservations(const Pool *pool, gint64 now_usec)

@@ -14,10 +14,14 @@
  *   free --reserve(lease)--> reserved --assign--> assigned
  *   claimed|reserved|assigned --release_begin--> releasing --release_finish--> free
  *   any --quarantine--> quarantined --unquarantine--> free
+ *   reserved --claim(same owner)--> claimed (lease dropped)
  *
  * Claiming or reserving a VF the same owner already holds (claimed,
  * reserved or assigned) is a no-op (hooks are retried; a retried reserve
- * only extends the lease); another owner gets VFMIG_ERROR_BUSY, naming
+ * only extends the lease), except a claim of the owner's own reservation:
+ * it turns the reservation into a claim and drops the lease, because the
+ * domain is now using the VF and an expiring lease would free it under a
+ * running VM. Another owner gets VFMIG_ERROR_BUSY, naming
  * the VF and the owner. Owners are domain UUIDs (any case, stored lower
  * case); a malformed UUID or address is VFMIG_ERROR_INVALID_ARGUMENT.
  * Other refusals: releasing -> BUSY for claim/reserve/assign; quarantined
@@ -86,6 +90,12 @@ void pool_forget(Pool *pool, const char *address);
 /* TRUE if any of the addresses is claimed, reserved, assigned or releasing. */
 gboolean pool_any_in_use(const Pool *pool, const char *const *addresses,
                          const char **busy_address);
+/*
+ * The first of the addresses that is quarantined, or NULL. A quarantined
+ * VF may belong to a running VM, so nothing may destroy it (numvfs).
+ */
+const PoolEntry *pool_first_quarantined(const Pool *pool,
+                                        const char *const *addresses);
 /* Addresses (owned strings) of reservations whose lease has expired. */
 GPtrArray *pool_expired_reservations(const Pool *pool, gint64 now_usec);
 

@@ -120,8 +120,16 @@ static char *num_vfs_refusal(const Pf *pf, const PfPolicy *p, const Pool *pool)
                                        pf->address, p->num_vfs, pf->total_vfs);
         for (guint i = 0; i < pf->vfs->len; i++)
                 addrs[i] = ((const Vf *) g_ptr_array_index(pf->vfs, i))->address;
-        if (!pool_any_in_use(pool, addrs, &busy))
-                return NULL;
+        if (!pool_any_in_use(pool, addrs, &busy)) {
+                /* A quarantined VF may belong to a running VM: changing
+                 * numvfs would destroy it under that VM. */
+                e = pool_first_quarantined(pool, addrs);
+                if (!e)
+                        return NULL;
+                return g_strdup_printf("%s: not changing VFs from %u to %u: %s is quarantined (%s)",
+                                       pf->address, pf->num_vfs, p->num_vfs, e->address,
+                                       e->reason ? e->reason : "no reason recorded");
+        }
         e = pool_lookup(pool, busy);
         who = pool_describe_owner(e);
         return g_strdup_printf("%s: not changing VFs from %u to %u: %s is %s %s %s",

@@ -45,7 +45,8 @@ typedef struct {
 void plan_action_free(PlanAction *a);
 /*
  * What Apply must do to converge the host to the config: numvfs changes
- * (refused in *refusals when a VF of that PF is in use), then binds of VFs
+ * (refused in *refusals when a VF of that PF is in use or quarantined:
+ * a quarantined VF may belong to a running VM), then binds of VFs
  * that are free and bound to something other than their policy's driver.
  * Idempotent: an already converged host yields an empty plan.
  * Only PFs with a policy in the config are touched. A PF whose numvfs

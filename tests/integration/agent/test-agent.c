@@ -31,7 +31,7 @@
 #define VF2 "0000:3b:00.2"
 #define VF3 "0000:3b:00.3"
 
-typedef struct {
+typedef struct Fixture {
         char *dir;
         char *root;
         char *state_dir;
@@ -39,6 +39,10 @@ typedef struct {
         GPid fakekernel;
         Agent *agent;
         GPtrArray *events;   /* "<change> <address>" */
+        /* Run once, from inside the agent, at the first change of
+         * hook_address: something happening in the middle of an operation. */
+        void (*hook)(struct Fixture *f);
+        const char *hook_address;
 } Fixture;
 
 static const char *fakehost_dir(void)
@@ -52,6 +56,12 @@ static void on_change(Agent *agent, AgentChange change, const char *address,
 {
         Fixture *f = user_data;
         g_ptr_array_add(f->events, g_strdup_printf("%d %s", change, address));
+        if (f->hook && g_strcmp0(f->hook_address, address) == 0) {
+                void (*hook)(Fixture *) = f->hook;
+
+                f->hook = NULL;   /* the hook may make the agent emit again */
+                hook(f);
+        }
 }
 
 static guint count_events(Fixture *f, AgentChange change, const char *address)
@@ -604,6 +614,144 @@ static void test_lease_expiry(void **state)
         assert_int_equal(pool_state(agent_get_pool(f->agent), VF2), VF_STATE_CLAIMED);
 }
 
+/* Makes the journal unwritable: a non-empty directory in its place. */
+static void break_journal(Fixture *f)
+{
+        g_autofree char *journal = g_build_filename(f->state_dir, "pool.journal", NULL);
+        g_autofree char *inside = g_build_filename(journal, "x", NULL);
+
+        (void) remove(journal);
+        assert_int_equal(g_mkdir_with_parents(inside, 0755), 0);
+}
+
+static void repair_journal(Fixture *f)
+{
+        g_autofree char *journal = g_build_filename(f->state_dir, "pool.journal", NULL);
+        g_autofree char *inside = g_build_filename(journal, "x", NULL);
+
+        assert_int_equal(rmdir(inside), 0);
+        assert_int_equal(rmdir(journal), 0);
+}
+
+static char *driver_dir(Fixture *f, const char *name)
+{
+        return g_build_filename(f->root, "sys/bus/pci/drivers", name, NULL);
+}
+
+/* virtio-pci "unloaded" right after bind-on-claim moved the VF away from it. */
+static void hide_virtio_pci(Fixture *f)
+{
+        g_autofree char *dir = driver_dir(f, "virtio-pci");
+        g_autofree char *gone = driver_dir(f, "virtio-pci.gone");
+
+        assert_int_equal(rename(dir, gone), 0);
+}
+
+/*
+ * bind-on-claim moved the VF, then the journal could not be saved: the VF
+ * goes back to its old driver and override, so "nothing changed" is true.
+ */
+static void test_failed_claim_puts_driver_back(void **state)
+{
+        Fixture *f = *state;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *override_before = read_attr(f, VF1, "driver_override");
+
+        for (int reserve = 0; reserve <= 1; reserve++) {
+                g_autofree char *drv = NULL;
+                g_autofree char *override = NULL;
+                gboolean ok;
+
+                break_journal(f);
+                ok = reserve ? agent_reserve(f->agent, VF1, UUID1, "vm1", 60, &error)
+                             : agent_claim(f->agent, VF1, UUID1, "vm1", &error);
+                assert_false(ok);
+                assert_true(g_error_matches(error, VFMIG_ERROR, VFMIG_ERROR_IO));
+                assert_non_null(strstr(error->message, "nothing changed"));
+                g_clear_error(&error);
+                drv = driver_of(f, VF1);
+                assert_string_equal(drv, "virtio-pci");
+                override = read_attr(f, VF1, "driver_override");
+                assert_string_equal(override, override_before);
+                assert_string_equal(inventory_find_vf(agent_get_inventory(f->agent), VF1)->driver,
+                                    "virtio-pci");
+                assert_null(pool_lookup(agent_get_pool(f->agent), VF1));
+                repair_journal(f);
+        }
+
+        /* The journal works again: the same claim goes through. */
+        assert_true(agent_claim(f->agent, VF1, UUID1, "vm1", &error));
+        g_autofree char *drv = driver_of(f, VF1);
+        assert_string_equal(drv, VFMIG_DRIVER_VARIANT);
+}
+
+/* The way back fails too: the error must not pretend nothing changed. */
+static void test_failed_claim_restore_fails(void **state)
+{
+        Fixture *f = *state;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *dir = driver_dir(f, "virtio-pci");
+        g_autofree char *gone = driver_dir(f, "virtio-pci.gone");
+        g_autofree char *drv = NULL;
+
+        break_journal(f);
+        f->hook = hide_virtio_pci;
+        f->hook_address = VF1;
+        assert_false(agent_claim(f->agent, VF1, UUID1, "vm1", &error));
+        assert_true(g_error_matches(error, VFMIG_ERROR, VFMIG_ERROR_IO));
+        assert_non_null(strstr(error->message, VF1));
+        assert_non_null(strstr(error->message, "stays on " VFMIG_DRIVER_VARIANT
+                                                  " instead of going back to virtio-pci"));
+        drv = driver_of(f, VF1);
+        assert_string_equal(drv, VFMIG_DRIVER_VARIANT);   /* what the error says */
+        assert_null(pool_lookup(agent_get_pool(f->agent), VF1));
+        assert_int_equal(rename(gone, dir), 0);
+        repair_journal(f);
+}
+
+static void rescan_from_inside(Fixture *f)
+{
+        g_autoptr(GError) error = NULL;
+
+        assert_true(agent_rescan(f->agent, NULL, &error));
+}
+
+/*
+ * A rescan during the bind of a claim (agent_refresh_vf falls back to one)
+ * commits quarantines: the claim must not overwrite them with the pool it
+ * had before the bind.
+ */
+static void test_claim_keeps_quarantine_from_rescan_during_bind(void **state)
+{
+        Fixture *f = *state;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *variant = driver_dir(f, VFMIG_DRIVER_VARIANT);
+        g_autofree char *unbind = g_build_filename(variant, "unbind", NULL);
+        g_autofree char *journal = NULL;
+        FILE *fp;
+
+        assert_true(agent_claim(f->agent, VF3, UUID2, "vm2", &error));
+        /* Behind the agent's back; the agent has not seen it yet. */
+        fp = fopen(unbind, "w");
+        assert_non_null(fp);
+        fputs(VF3, fp);
+        assert_int_equal(fclose(fp), 0);
+        assert_true(wait_for(unbound, f, VF3));
+        assert_int_equal(pool_state(agent_get_pool(f->agent), VF3), VF_STATE_CLAIMED);
+
+        f->hook = rescan_from_inside;
+        f->hook_address = VF1;
+        assert_true(agent_claim(f->agent, VF1, UUID1, "vm1", &error));
+        assert_null(f->hook);   /* the rescan did run during the bind */
+        assert_int_equal(pool_state(agent_get_pool(f->agent), VF1), VF_STATE_CLAIMED);
+        assert_int_equal(pool_state(agent_get_pool(f->agent), VF3), VF_STATE_QUARANTINED);
+        journal = journal_text(f);
+        assert_non_null(strstr(journal, "state=quarantined"));
+        start_agent(f);
+        assert_int_equal(pool_state(agent_get_pool(f->agent), VF3), VF_STATE_QUARANTINED);
+        assert_int_equal(pool_state(agent_get_pool(f->agent), VF1), VF_STATE_CLAIMED);
+}
+
 static void test_bus_op_table(void **state)
 {
         for (int i = 0; i < _BUS_OP_MAX; i++) {
@@ -632,6 +780,10 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_damaged_journal, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_config, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_lease_expiry, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_failed_claim_puts_driver_back, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_failed_claim_restore_fails, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_claim_keeps_quarantine_from_rescan_during_bind,
+                                                setup, teardown),
                 cmocka_unit_test(test_bus_op_table),
         };
 

@@ -129,7 +129,7 @@ static const Transition table[] = {
         { C, OP_QUARANTINE, BY_ADMIN, OK, Q },
         { C, OP_UNQUARANTINE, BY_ADMIN, VFMIG_ERROR_INVALID_STATE, 0 },
 
-        { R, OP_CLAIM, BY_A, OK, R },
+        { R, OP_CLAIM, BY_A, OK, C },      /* the lease is dropped */
         { R, OP_CLAIM, BY_B, VFMIG_ERROR_BUSY, 0 },
         { R, OP_RESERVE, BY_A, OK, R },
         { R, OP_RESERVE, BY_B, VFMIG_ERROR_BUSY, 0 },
@@ -264,6 +264,61 @@ static void test_same_owner_idempotent(void **state)
         assert_true(pool_claim(p, "3B:00.2", UUID_A, "vm-a", T1, NULL));
         assert_int_equal(pool_state(p, "3b:00.2"), VF_STATE_CLAIMED);
         assert_int_equal(n_entries(p), 1);
+}
+
+/* The reserving domain claims its VF (prepare hook): the reservation
+ * becomes a claim, so an expiring lease cannot free it under the VM. */
+static void test_claim_of_own_reservation(void **state)
+{
+        g_autoptr(Pool) p = pool_in_state(VF_STATE_RESERVED);
+        g_autoptr(GPtrArray) expired = NULL;
+        g_autoptr(GError) error = NULL;
+        const PoolEntry *e;
+
+        assert_true(pool_claim(p, VF, "6F3C1A52-8D7E-4F0B-9A61-0C2D3E4F5A6B", NULL, T1, NULL));
+        e = pool_lookup(p, VF);
+        assert_int_equal(e->state, VF_STATE_CLAIMED);
+        assert_int_equal(e->lease_until_usec, 0);
+        assert_int_equal(e->since_usec, T1);           /* a transition */
+        assert_string_equal(e->owner_uuid, UUID_A);
+        assert_string_equal(e->owner_name, "vm-a");    /* kept */
+        expired = pool_expired_reservations(p, LEASE + 1000000000LL);
+        assert_int_equal(expired->len, 0);
+
+        /* Retried: still claimed, nothing changes; a later reserve by the
+         * same owner does not turn it back into a reservation. */
+        assert_true(pool_claim(p, VF, UUID_A, "vm-a", T1 + 5, NULL));
+        assert_true(pool_reserve(p, VF, UUID_A, "vm-a", LEASE, T1 + 6, NULL));
+        e = pool_lookup(p, VF);
+        assert_int_equal(e->state, VF_STATE_CLAIMED);
+        assert_int_equal(e->lease_until_usec, 0);
+        assert_int_equal(e->since_usec, T1);
+
+        /* Another owner's reservation is not taken over. */
+        g_autoptr(Pool) q = pool_in_state(VF_STATE_RESERVED);
+        assert_false(pool_claim(q, VF, UUID_B, "vm-b", T1, &error));
+        assert_true(g_error_matches(error, VFMIG_ERROR, VFMIG_ERROR_BUSY));
+        assert_int_equal(pool_state(q, VF), VF_STATE_RESERVED);
+        assert_int_equal(pool_lookup(q, VF)->lease_until_usec, LEASE);
+}
+
+static void test_first_quarantined(void **state)
+{
+        g_autoptr(Pool) p = pool_new();
+        const char *none[] = { NULL };
+        const char *free_and_busy[] = { "0000:3b:00.2", "0000:3b:00.4", NULL };
+        const char *with_q[] = { "0000:3b:00.2", "0000:3b:00.4", "3b:00.3", NULL };
+        const PoolEntry *e;
+
+        pool_quarantine(p, "0000:3b:00.3", "journal damaged", T0);
+        assert_true(pool_claim(p, "0000:3b:00.4", UUID_A, NULL, T0, NULL));
+        assert_null(pool_first_quarantined(p, none));
+        assert_null(pool_first_quarantined(p, NULL));
+        assert_null(pool_first_quarantined(p, free_and_busy));
+        e = pool_first_quarantined(p, with_q);
+        assert_non_null(e);
+        assert_string_equal(e->address, "0000:3b:00.3");
+        assert_string_equal(e->reason, "journal damaged");
 }
 
 static void test_reserve_lease(void **state)
@@ -412,6 +467,8 @@ int main(void)
                 cmocka_unit_test(test_busy_message),
                 cmocka_unit_test(test_same_owner_idempotent),
                 cmocka_unit_test(test_reserve_lease),
+                cmocka_unit_test(test_claim_of_own_reservation),
+                cmocka_unit_test(test_first_quarantined),
                 cmocka_unit_test(test_bad_arguments),
                 cmocka_unit_test(test_any_in_use),
                 cmocka_unit_test(test_quarantine_keeps_first_reason),

@@ -230,12 +230,23 @@ static void test_refused_when_in_use(void **state)
         assert_true(any_contains(ref, "from 3 to 0", NULL));
         free_plan(&plan, &ref);
 
-        /* Released: now it may change. Quarantine alone does not block. */
         assert_true(pool_release_begin(pool, "0000:3b:01.2", NULL, T0, NULL));
         plan = reconcile_plan(cfg, inv, pool, &ref);
         assert_int_equal(plan->len, 0);                 /* releasing blocks too */
         free_plan(&plan, &ref);
+
+        /* Released: the quarantined VF still blocks, it may belong to a
+         * running VM; the refusal names it and its reason. */
         assert_true(pool_release_finish(pool, "0000:3b:01.2", NULL));
+        plan = reconcile_plan(cfg, inv, pool, &ref);
+        assert_int_equal(plan->len, 0);
+        assert_int_equal(ref->len, 1);
+        assert_true(any_contains(ref, "0000:3b:00.0", "0000:3b:01.0 is quarantined (x)"));
+        assert_true(any_contains(ref, "from 3 to 0", NULL));
+        free_plan(&plan, &ref);
+
+        /* Unquarantined by the administrator: now it may change. */
+        assert_true(pool_unquarantine(pool, "0000:3b:01.0", NULL));
         plan = reconcile_plan(cfg, inv, pool, &ref);
         assert_int_equal(plan->len, 1);
         assert_int_equal(((PlanAction *) plan->pdata[0])->kind, PLAN_SET_NUM_VFS);
