@@ -98,6 +98,17 @@ int vfmig_admin_legacy_rw(struct vfmig_vf *vf, bool device, bool write,
 			  u8 offset, u8 size, u8 *buf);
 int vfmig_admin_legacy_notify(struct vfmig_vf *vf, u16 queue);
 
+/* Any failed arc or refused stream; shown in sysfs last_error. */
+static inline void vfmig_set_error(struct vfmig_vf *vf, int err)
+{
+	atomic_set(&vf->last_error, err);
+}
+
+/* vfmig_resume.c; all with state_mutex held */
+struct file *vfmig_resume_start(struct vfmig_vf *vf);
+int vfmig_resume_load(struct vfmig_vf *vf);
+void vfmig_resume_put(struct vfmig_vf *vf, int err);
+
 /* vfmig_migrate.c */
 extern const struct vfio_migration_ops vfmig_mig_ops;
 void vfmig_mig_init(struct vfmig_vf *vf);

@@ -23,7 +23,8 @@ ssize_t vfmig_legacy_rw(struct vfmig_vf *vf, char __user *buf, size_t count,
 	u8 val[VFMIG_LEGACY_BAR_SIZE] = {};
 	int ret;
 
-	if (count > sizeof(val))
+	/* the decoder takes 32-bit offsets: 4 GiB must not alias 0 */
+	if (count > sizeof(val) || off >= VFMIG_LEGACY_BAR_SIZE)
 		return -EINVAL;
 	ret = vfmig_legacy_decode(off, count, write,
 				  vf->core.irq_type == VFIO_PCI_MSIX_IRQ_INDEX,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * VFIO migration v2: the state machine and the save/resume data files.
+ * VFIO migration v2: the state machine and the save data file (the resume
+ * file is in vfmig_resume.c).
  * Stream format: core/vfmig_stream.h; behaviour: docs/kmod-interface.md §4.
  */
 #include <linux/anon_inodes.h>
@@ -17,11 +18,17 @@
 #include "core/vfmig_parts.h"
 
 #define VFMIG_INFO_TEXT		"vfmig_virtio_pci " VFMIG_DRV_VERSION
-#define VFMIG_WRITE_CHUNK	65536u
 
 struct vfmig_save_file {
 	struct file *filp;
 	struct vfmig_vf *vf;
+	/*
+	 * The device's parts object: created and destroyed under state_mutex
+	 * (vfmig_save_start/put); read()/PRECOPY_INFO use it under lock while
+	 * err is 0, and vfmig_save_put() sets err before destroying it.
+	 */
+	u32 obj_id;
+	bool obj_valid;
 	/* lock protects everything below */
 	struct mutex lock;
 	u8 *buf;		/* queued stream bytes, [pos, len) unread */
@@ -29,8 +36,6 @@ struct vfmig_save_file {
 	size_t pos;
 	u64 consumed;		/* stream bytes read so far */
 	u64 initial_end;	/* stream offset where the initial data ends */
-	u32 obj_id;
-	bool obj_valid;
 	u32 gen;		/* generation of the last queued snapshot */
 	u8 *last;		/* that snapshot */
 	u32 last_len;
@@ -40,21 +45,6 @@ struct vfmig_save_file {
 	bool counted;		/* saves counter bumped */
 	int err;		/* nonzero: every call fails with it */
 };
-
-struct vfmig_resume_file {
-	struct file *filp;
-	struct vfmig_vf *vf;
-	/* lock protects everything below */
-	struct mutex lock;
-	struct vfmig_parser parser;
-	u8 *bounce;
-	int err;
-};
-
-static void vfmig_set_error(struct vfmig_vf *vf, int err)
-{
-	atomic_set(&vf->last_error, err);
-}
 
 /* ---- save side ---- */
 
@@ -134,6 +124,24 @@ static int vfmig_queue_snapshot(struct vfmig_save_file *sf, u8 *blob,
 	return 0;
 }
 
+/*
+ * The profile follows the device: a guest may negotiate other features
+ * after bind (a driver reload), and the stream header must describe the
+ * state it carries, so every capture at a state change refreshes it.
+ */
+static void vfmig_refresh_features(struct vfmig_vf *vf, const u8 *blob,
+				   u32 len)
+{
+	u64 dev, drv;
+
+	lockdep_assert_held(&vf->state_mutex);
+	if (vfmig_parts_features(blob, len, &dev, &drv))
+		return;
+	vf->features = dev;
+	vf->driver_features = drv;
+}
+
+/* After vfmig_refresh_features() of the first snapshot. */
 static int vfmig_queue_header(struct vfmig_save_file *sf)
 {
 	struct vfmig_vf *vf = sf->vf;
@@ -330,11 +338,16 @@ static void vfmig_save_put(struct vfmig_vf *vf, int err)
 	lockdep_assert_held(&vf->state_mutex);
 	if (!sf)
 		return;
+	/*
+	 * Disable first: this waits for a read or PRECOPY_INFO that is
+	 * re-reading the device through the object, and stops later ones,
+	 * so the object is destroyed only when nobody can use it.
+	 */
+	vfmig_save_disable(sf, err);
 	if (sf->obj_valid && vfmig_admin_obj_destroy(vf, sf->obj_id))
 		pci_warn(vfmig_pdev(vf), "Failed to destroy parts object %u, continuing\n",
 			 sf->obj_id);
 	sf->obj_valid = false;
-	vfmig_save_disable(sf, err);
 	fput(sf->filp);
 	vf->saving = NULL;
 }
@@ -371,9 +384,13 @@ static struct file *vfmig_save_start(struct vfmig_vf *vf, bool precopy)
 		goto err;
 	sf->obj_valid = true;
 	mutex_lock(&sf->lock);
-	ret = vfmig_queue_header(sf);
-	if (!ret)
-		ret = vfmig_capture(sf, &blob, &len);
+	ret = vfmig_capture(sf, &blob, &len);
+	if (!ret) {
+		vfmig_refresh_features(vf, blob, len);
+		ret = vfmig_queue_header(sf);
+		if (ret)
+			kvfree(blob);
+	}
 	if (!ret)
 		ret = vfmig_queue_snapshot(sf, blob, len);
 	if (!ret && !precopy)
@@ -406,8 +423,10 @@ static int vfmig_save_final(struct vfmig_vf *vf)
 	ret = sf->err;
 	if (!ret)
 		ret = vfmig_capture(sf, &blob, &len);
-	if (!ret)
+	if (!ret) {
+		vfmig_refresh_features(vf, blob, len);
 		ret = vfmig_queue_snapshot(sf, blob, len);
+	}
 	if (!ret)
 		ret = vfmig_queue_trailer(sf);
 	if (ret && !sf->err)
@@ -417,159 +436,6 @@ static int vfmig_save_final(struct vfmig_vf *vf)
 		pci_warn(vfmig_pdev(vf), "save: final state failed (%d)\n", ret);
 		vfmig_set_error(vf, ret);
 	}
-	return ret;
-}
-
-/* ---- resume side ---- */
-
-static ssize_t vfmig_resume_write(struct file *filp, const char __user *ubuf,
-				  size_t count, loff_t *ppos)
-{
-	struct vfmig_resume_file *rf = filp->private_data;
-	struct vfmig_vf *vf = rf->vf;
-	size_t done = 0;
-	int ret = 0;
-
-	if (ppos)
-		return -ESPIPE;
-	mutex_lock(&rf->lock);
-	if (rf->err) {
-		ret = rf->err;
-		goto out;
-	}
-	while (done < count) {
-		size_t n = min_t(size_t, count - done, VFMIG_WRITE_CHUNK);
-
-		if (copy_from_user(rf->bounce, ubuf + done, n)) {
-			ret = -EFAULT;
-			goto out;
-		}
-		ret = vfmig_parser_feed(&rf->parser, rf->bounce, n);
-		if (ret) {
-			rf->err = ret;
-			vfmig_set_error(vf, ret);
-			pci_warn(vfmig_pdev(vf), "resume: stream refused at byte %llu (%d)\n",
-				 (unsigned long long)atomic64_read(&vf->bytes_restored) + done,
-				 ret);
-			goto out;
-		}
-		done += n;
-	}
-	atomic64_add(done, &vf->bytes_restored);
-out:
-	mutex_unlock(&rf->lock);
-	return ret ? ret : (ssize_t)done;
-}
-
-static int vfmig_resume_release(struct inode *inode, struct file *filp)
-{
-	struct vfmig_resume_file *rf = filp->private_data;
-
-	vfmig_parser_fini(&rf->parser);
-	kvfree(rf->bounce);
-	mutex_destroy(&rf->lock);
-	kfree(rf);
-	return 0;
-}
-
-static const struct file_operations vfmig_resume_fops = {
-	.owner = THIS_MODULE,
-	.write = vfmig_resume_write,
-	.release = vfmig_resume_release,
-};
-
-static void vfmig_resume_put(struct vfmig_vf *vf, int err)
-{
-	struct vfmig_resume_file *rf = vf->resuming;
-
-	lockdep_assert_held(&vf->state_mutex);
-	if (!rf)
-		return;
-	mutex_lock(&rf->lock);
-	if (!rf->err)
-		rf->err = err;
-	mutex_unlock(&rf->lock);
-	fput(rf->filp);
-	vf->resuming = NULL;
-}
-
-static struct file *vfmig_resume_start(struct vfmig_vf *vf)
-{
-	struct vfmig_resume_file *rf;
-	struct file *filp;
-	int ret;
-
-	lockdep_assert_held(&vf->state_mutex);
-	rf = kzalloc_obj(*rf, GFP_KERNEL_ACCOUNT);
-	if (!rf)
-		return ERR_PTR(-ENOMEM);
-	mutex_init(&rf->lock);
-	rf->vf = vf;
-	rf->bounce = kvmalloc(VFMIG_WRITE_CHUNK, GFP_KERNEL);
-	ret = rf->bounce ? vfmig_parser_init(&rf->parser, vf->type, vf->features,
-					     VFMIG_STREAM_MAX_STATE) : -ENOMEM;
-	if (ret)
-		goto err;
-	filp = anon_inode_getfile("vfmig_resume", &vfmig_resume_fops, rf,
-				  O_WRONLY);
-	if (IS_ERR(filp)) {
-		ret = PTR_ERR(filp);
-		goto err;
-	}
-	rf->filp = filp;
-	stream_open(filp->f_inode, filp);
-	get_file(filp);
-	vf->resuming = rf;
-	return filp;
-err:
-	vfmig_parser_fini(&rf->parser);
-	kvfree(rf->bounce);
-	mutex_destroy(&rf->lock);
-	kfree(rf);
-	return ERR_PTR(ret);
-}
-
-/* RESUMING -> STOP: load the committed snapshot into the stopped device. */
-static int vfmig_resume_load(struct vfmig_vf *vf)
-{
-	struct vfmig_resume_file *rf = vf->resuming;
-	u8 *blob = NULL;
-	u32 len = 0, id;
-	u64 dev, drv;
-	int ret;
-
-	lockdep_assert_held(&vf->state_mutex);
-	if (!rf)
-		return -EINVAL;
-	mutex_lock(&rf->lock);
-	ret = rf->err;
-	if (!ret)
-		ret = vfmig_parser_take_state(&rf->parser, &blob, &len);
-	mutex_unlock(&rf->lock);
-	if (ret == -ENODATA)
-		pci_warn(vfmig_pdev(vf), "resume: stream truncated (%d)\n", ret);
-	if (ret)
-		goto out;
-
-	ret = vfmig_admin_obj_create(vf, VFMIG_OBJ_PARTS_SET, &id);
-	if (ret)
-		goto out_log;
-	ret = vfmig_admin_parts_set(vf, id, blob, len);
-	if (vfmig_admin_obj_destroy(vf, id))
-		pci_warn(vfmig_pdev(vf), "Failed to destroy parts object %u, continuing\n",
-			 id);
-	if (ret)
-		goto out_log;
-	if (!vfmig_parts_features(blob, len, &dev, &drv))
-		vf->driver_features = drv;
-	atomic64_inc(&vf->restores);
-	goto out;
-out_log:
-	pci_warn(vfmig_pdev(vf), "resume: device refused the state (%d)\n", ret);
-out:
-	kvfree(blob);
-	if (ret)
-		vfmig_set_error(vf, ret);
 	return ret;
 }
 
@@ -700,10 +566,23 @@ static int vfmig_get_data_size(struct vfio_device *vdev,
 {
 	struct vfmig_vf *vf = vfmig_from_vdev(vdev);
 	size_t tlen = sizeof(VFMIG_INFO_TEXT) - 1;
+	struct vfmig_save_file *sf;
 	u32 id, size;
 	int ret;
 
 	mutex_lock(&vf->state_mutex);
+	sf = vf->saving;
+	if (sf && sf->obj_valid) {
+		/*
+		 * QEMU asks during PRE_COPY: the open save's object reads the
+		 * live device too, and a second one may exceed the device's
+		 * resource limit. sf->lock keeps a reader off it meanwhile.
+		 */
+		mutex_lock(&sf->lock);
+		ret = vfmig_admin_parts_size(vf, sf->obj_id, &size);
+		mutex_unlock(&sf->lock);
+		goto out;
+	}
 	ret = vfmig_admin_obj_create(vf, VFMIG_OBJ_PARTS_GET, &id);
 	if (!ret) {
 		ret = vfmig_admin_parts_size(vf, id, &size);
@@ -711,6 +590,7 @@ static int vfmig_get_data_size(struct vfio_device *vdev,
 			pci_warn(vfmig_pdev(vf), "Failed to destroy parts object %u, continuing\n",
 				 id);
 	}
+out:
 	vfmig_state_mutex_unlock(vf);
 	if (ret)
 		return ret;

@@ -9,6 +9,7 @@
 #include <linux/pci.h>
 #include <linux/list.h>
 #include <linux/delay.h>
+#include <linux/err.h>
 #include <linux/scatterlist.h>
 #include <linux/vmalloc.h>
 #include <linux/virtio_pci.h>
@@ -345,6 +346,22 @@ static void vfmig_count(struct vfmig_vf *vf)
 }
 
 /*
+ * A provider reports an admin status error as -status, and a status is a
+ * u16: anything outside 0 and -1..-MAX_ERRNO would travel on as a bogus
+ * pointer (ERR_PTR of the state machine) or a byte count, so it becomes
+ * -EIO here, logged once per VF.
+ */
+static int vfmig_admin_result(struct vfmig_vf *vf, int ret)
+{
+	if (ret <= 0 && ret >= -MAX_ERRNO)
+		return ret;
+	dev_warn_once(&vfmig_pdev(vf)->dev,
+		      "admin command returned status %d outside the errno range, using %d\n",
+		      ret, -EIO);
+	return -EIO;
+}
+
+/*
  * EAGAIN from the device means "busy, ask again": retry a few times
  * before giving up, so a transient condition does not fail a migration.
  */
@@ -355,6 +372,7 @@ static void vfmig_count(struct vfmig_vf *vf)
 		vfmig_count(vf);					\
 		ret_ = (vf)->tr.ops->fn((vf)->tr.priv, vfmig_pdev(vf),	\
 					##__VA_ARGS__);			\
+		ret_ = vfmig_admin_result(vf, ret_);			\
 		if (ret_ != -EAGAIN || try_ >= VFMIG_EAGAIN_RETRIES)	\
 			break;						\
 		msleep(VFMIG_EAGAIN_DELAY_MS);				\

@@ -130,6 +130,13 @@ int vfmig_parser_feed(struct vfmig_parser *p, const u8 *data, size_t len);
 int vfmig_parser_finish(struct vfmig_parser *p);
 
 /*
+ * The committed state, still owned by the parser: loading it may fail and
+ * be retried. Only after vfmig_parser_finish() returned 0.
+ */
+int vfmig_parser_peek_state(struct vfmig_parser *p, const u8 **blob,
+			    u32 *len);
+
+/*
  * Hands the committed state to the caller (free with vfmig_free()).
  * Only after vfmig_parser_finish() returned 0.
  */

@@ -249,6 +249,20 @@ int vfmig_parser_finish(struct vfmig_parser *p)
 	return 0;
 }
 
+int vfmig_parser_peek_state(struct vfmig_parser *p, const u8 **blob,
+			    u32 *len)
+{
+	int ret = vfmig_parser_finish(p);
+
+	if (ret)
+		return ret;
+	if (!p->state)
+		return -ENODATA;
+	*blob = p->state;
+	*len = p->state_len;
+	return 0;
+}
+
 int vfmig_parser_take_state(struct vfmig_parser *p, u8 **blob, u32 *len)
 {
 	int ret = vfmig_parser_finish(p);

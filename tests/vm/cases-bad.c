@@ -293,6 +293,47 @@ static int mut_none(struct vmt_buf *s)
 	return 0;
 }
 
+/* Clears the header's driver feature bit 39 the source negotiated. */
+static int mut_hide_bit39(struct vmt_buf *s)
+{
+	uint8_t *p = s->p;
+
+	p[VS_OFF_DRVFEAT + 4] &= (uint8_t)~0x80;
+	vs_fix_header_crc(p, vs_get16(p + VS_OFF_HDRLEN));
+	return 0;
+}
+
+/*
+ * The source's guest negotiates feature bit 39 after the VF was bound (no
+ * simulated device offers it): the stream must carry the features of the
+ * saved state, not the bind-time ones, so the destination refuses it; and
+ * a header that hides the bit must not get the state past the destination
+ * either (checked against the committed state at RESUMING -> STOP).
+ * good_vf is used for the migration afterwards, as src_vf stays odd until
+ * its driver features are put back.
+ */
+static int late_feature(const char *src_vf, const char *dst_vf,
+			const char *good_vf, mutate_fn mut,
+			enum bad_where where)
+{
+	char old[64], text[96];
+	unsigned long long drv;
+	int ok, ret;
+
+	CHECK(sim_state_key(src_vf, "driver_features", old, sizeof(old)) == 0,
+	      "driver_features");
+	drv = strtoull(old, NULL, 0);
+	snprintf(text, sizeof(text), "driver_features=0x%llx",
+		 drv | (1ull << 39));
+	ret = sim_state_set(src_vf, text);
+	CHECK(ret == 0, "set %s: %s", text, strerror(-ret));
+	ok = bad_stream(src_vf, dst_vf, good_vf, mut, EOPNOTSUPP, where);
+	snprintf(text, sizeof(text), "driver_features=%s", old);
+	ret = sim_state_set(src_vf, text);
+	CHECK(ret == 0, "restore %s: %s", text, strerror(-ret));
+	return ok;
+}
+
 void cases_bad_streams(const struct vmt_env *env)
 {
 	const char *a = env->vf[0], *b = env->vf[1], *d = env->vf[3];
@@ -315,6 +356,10 @@ void cases_bad_streams(const struct vmt_env *env)
 		 bad_stream(a, b, a, mut_type_blk, EMEDIUMTYPE, AT_WRITE));
 	RUN_CASE("negotiated feature the destination lacks refused with EOPNOTSUPP",
 		 bad_stream(a, b, a, mut_features, EOPNOTSUPP, AT_WRITE));
+	RUN_CASE("feature negotiated after bind: stream header carries it, EOPNOTSUPP",
+		 late_feature(a, b, env->vf[2], mut_none, AT_WRITE));
+	RUN_CASE("feature hidden from the header: committed state refused with EOPNOTSUPP",
+		 late_feature(a, b, env->vf[2], mut_hide_bit39, AT_LEAVE));
 	RUN_CASE("record over 64 KiB refused with EFBIG",
 		 bad_stream(a, b, a, mut_oversized_record, EFBIG, AT_WRITE));
 	RUN_CASE("device state over 4 MiB refused with EFBIG",

@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include "cases.h"
+#include "guest-util.h"
 #include "mig.h"
 #include "sim.h"
 #include "stream.h"
@@ -296,6 +298,110 @@ static int case_reset_resuming(const char *a_vf, const char *b_vf)
 	return 1;
 }
 
+#define OBJ_LIMIT "/sys/module/vfmig_sim/parameters/obj_limit"
+
+/*
+ * QEMU asks MIG_DATA_SIZE during PRE_COPY; with one resource object per
+ * VF (obj_limit=1) the open save's object is all there is.
+ */
+static int data_size_precopy(const char *a_vf)
+{
+	struct vmt_buf b = { 0 };
+	struct vmt_dev a;
+	uint64_t size = 0, objs = 1;
+	int ret, fd = -1, got = 0;
+	ssize_t n;
+
+	CHECK(vmt_dev_open(&a, a_vf) == 0, "open %s", a_vf);
+	CHECK(sim_state_set(a_vf, "blob_size=4096 blob_seed=81") == 0, "blob");
+	CHECK(vmt_set_state(&a, VFIO_DEVICE_STATE_PRE_COPY, &fd) == 0 &&
+	      fd >= 0, "-> PRE_COPY");
+	n = vmt_read_all(fd, &b.p, &b.cap, 1, &got);
+	CHECK(n > 0 && got, "initial data: %zd", n);
+	ret = vmt_mig_data_size(&a, &size);
+	tap_diag("%s: PRE_COPY, obj_limit=1: MIG_DATA_SIZE %s, %llu bytes", a_vf,
+		 ret ? strerror(-ret) : "ok", (unsigned long long)size);
+	CHECK(ret == 0, "MIG_DATA_SIZE in PRE_COPY failed");
+	CHECK(sim_state_set(a_vf, "blob_seed=82") == 0, "change");
+	CHECK(vmt_set_state(&a, VFIO_DEVICE_STATE_STOP_COPY, NULL) == 0,
+	      "-> STOP_COPY");
+	n = vmt_read_all(fd, &b.p, &b.cap, 0, NULL);
+	CHECK(n >= 0, "final data: %s", strerror((int)-n));
+	CHECK(size >= (uint64_t)n, "MIG_DATA_SIZE %llu below the %zd bytes "
+	      "that followed", (unsigned long long)size, n);
+	close(fd);
+	CHECK(vmt_set_state(&a, VFIO_DEVICE_STATE_RUNNING, NULL) == 0,
+	      "RUNNING");
+	CHECK(sim_stat(a_vf, "objs", &objs) == 0 && objs == 0,
+	      "%llu resource objects left", (unsigned long long)objs);
+	free(b.p);
+	vmt_dev_close(&a);
+	return 1;
+}
+
+static int case_data_size_precopy(const char *a_vf)
+{
+	int ok;
+
+	CHECK(vmt_file_write(OBJ_LIMIT, "1") == 0, "obj_limit=1");
+	ok = data_size_precopy(a_vf);
+	CHECK(vmt_file_write(OBJ_LIMIT, "2") == 0, "obj_limit=2");
+	CHECK(sim_state_set(a_vf, "blob_size=0") == 0, "blob");
+	return ok;
+}
+
+/*
+ * A write() whose buffer ends in an unmapped page: the chunks before it
+ * were consumed by the parser, so write() reports them (a short write),
+ * not EFAULT, and the writer continues from there.
+ */
+static int case_resume_short_write(const char *a_vf, const char *b_vf)
+{
+	const size_t part = 131072, pg = 4096;
+	struct vmt_buf s = { 0 };
+	struct vmt_dev a, b;
+	int64_t r0 = 0, r1 = 0;
+	uint8_t *m;
+	ssize_t n;
+	int fd = -1, ret;
+
+	CHECK(vmt_dev_open(&a, a_vf) == 0 && vmt_dev_open(&b, b_vf) == 0,
+	      "open");
+	CHECK(sim_state_set(a_vf, "blob_size=300000 blob_seed=91") == 0, "blob");
+	CHECK(mig_save(&a, &s) == 0, "save");
+	CHECK(vmt_set_state(&a, VFIO_DEVICE_STATE_RUNNING, NULL) == 0, "A run");
+	CHECK(s.len > part + pg, "stream of %zu bytes too short", s.len);
+	m = mmap(NULL, part + pg, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(m != MAP_FAILED, "mmap");
+	memcpy(m, s.p, part);
+	CHECK(munmap(m + part, pg) == 0, "munmap");
+	CHECK(drv_attr_s64(b_vf, "bytes_restored", &r0) == 0, "counter");
+	CHECK(vmt_set_state(&b, VFIO_DEVICE_STATE_RESUMING, &fd) == 0 &&
+	      fd >= 0, "-> RESUMING");
+	n = write(fd, m, part + pg);
+	tap_diag("%s: write of %zu bytes, last page unmapped -> %zd (%s)", b_vf,
+		 part + pg, n, n < 0 ? strerror(errno) : "short");
+	CHECK(n == (ssize_t)part, "want a short write of %zu bytes", part);
+	ret = vmt_write_all(fd, s.p + n, s.len - (size_t)n);
+	CHECK(ret == 0, "write the rest: %s", strerror(-ret));
+	ret = vmt_set_state(&b, VFIO_DEVICE_STATE_STOP, NULL);
+	CHECK(ret == 0, "RESUMING -> STOP: %s", strerror(-ret));
+	close(fd);
+	CHECK(vmt_set_state(&b, VFIO_DEVICE_STATE_RUNNING, NULL) == 0,
+	      "-> RUNNING");
+	CHECK(mig_same_state(a_vf, b_vf), "B differs from A");
+	CHECK(drv_attr_s64(b_vf, "bytes_restored", &r1) == 0 &&
+	      r1 - r0 == (int64_t)s.len, "bytes_restored moved by %lld, "
+	      "stream %zu", (long long)(r1 - r0), s.len);
+	CHECK(sim_state_set(a_vf, "blob_size=0") == 0, "blob");
+	munmap(m, part);
+	vmt_buf_free(&s);
+	vmt_dev_close(&a);
+	vmt_dev_close(&b);
+	return 1;
+}
+
 void cases_data(const struct vmt_env *env)
 {
 	RUN_CASE("save net VF A in STOP_COPY, restore into B: B equals A",
@@ -310,6 +416,10 @@ void cases_data(const struct vmt_env *env)
 		 case_data_size(env->vf[0], 4096));
 	RUN_CASE("MIG_DATA_SIZE equals the bytes read (blk, 200 KB blob)",
 		 case_data_size(env->vf[3], 200000));
+	RUN_CASE("MIG_DATA_SIZE in PRE_COPY with one resource object per VF",
+		 case_data_size_precopy(env->vf[0]));
+	RUN_CASE("resume write() ending in an unmapped page: short write, restore completes",
+		 case_resume_short_write(env->vf[0], env->vf[1]));
 	RUN_CASE("reset in STOP_COPY: RUNNING, save fd fails with ENODEV, VF works",
 		 case_reset_saving(env->vf[0], env->vf[1]));
 	RUN_CASE("reset in RESUMING: RUNNING, resume fd fails with ENODEV, state untouched",

@@ -107,6 +107,59 @@ static int fault_case(const char *vf, const char *peer_vf, const char *fault,
 	return 1;
 }
 
+/*
+ * A refused DEV_PARTS_SET leaves the device in RESUMING with the stream
+ * kept, so a second RESUMING -> STOP loads it (the documented retry).
+ */
+static int case_load_retry(const char *vf, const char *src_vf)
+{
+	struct vmt_buf s = { 0 };
+	struct vmt_dev d, p;
+	uint64_t objs = 1;
+	int64_t r0 = 0, r1 = 0;
+	unsigned int st = 0;
+	int ret, fd = -1;
+
+	CHECK(vmt_dev_open(&d, vf) == 0 && vmt_dev_open(&p, src_vf) == 0,
+	      "open");
+	CHECK(sim_fault_clear(vf) == 0, "clear fault");
+	CHECK(sim_state_set(vf, "mac=52:54:00:ab:cd:70 blob_size=0") == 0,
+	      "set state");
+	CHECK(sim_state_set(src_vf, "mac=52:54:00:ab:cd:71 blob_size=2000 "
+			    "blob_seed=71") == 0, "set source");
+	CHECK(mig_save(&p, &s) == 0, "save from %s", src_vf);
+	CHECK(vmt_set_state(&p, VFIO_DEVICE_STATE_RUNNING, NULL) == 0,
+	      "source run");
+	CHECK(drv_attr_s64(vf, "restores", &r0) == 0, "restores");
+	CHECK(vmt_set_state(&d, VFIO_DEVICE_STATE_RESUMING, &fd) == 0 &&
+	      fd >= 0, "-> RESUMING");
+	CHECK(vmt_write_all(fd, s.p, s.len) == 0, "write stream");
+	CHECK(sim_fault(vf, "kind=status opcode=parts_set count=1") == 0,
+	      "arm");
+	ret = vmt_set_state(&d, VFIO_DEVICE_STATE_STOP, NULL);
+	CHECK(ret == -EINVAL, "first RESUMING -> STOP: %s",
+	      ret ? strerror(-ret) : "success");
+	CHECK(vmt_get_state(&d, &st) == 0 && st == VFIO_DEVICE_STATE_RESUMING,
+	      "state after the refusal: %s", vmt_state_name(st));
+	CHECK(sim_fault_clear(vf) == 0, "clear fault");
+	ret = vmt_set_state(&d, VFIO_DEVICE_STATE_STOP, NULL);
+	tap_diag("%s: retried RESUMING -> STOP: %s", vf,
+		 ret ? strerror(-ret) : "success");
+	CHECK(ret == 0, "the retry after the refusal failed");
+	close(fd);
+	CHECK(vmt_set_state(&d, VFIO_DEVICE_STATE_RUNNING, NULL) == 0,
+	      "-> RUNNING");
+	CHECK(mig_same_state(src_vf, vf), "%s differs from %s", vf, src_vf);
+	CHECK(drv_attr_s64(vf, "restores", &r1) == 0 && r1 == r0 + 1,
+	      "restores %lld -> %lld", (long long)r0, (long long)r1);
+	CHECK(sim_stat(vf, "objs", &objs) == 0 && objs == 0,
+	      "%llu resource objects left", (unsigned long long)objs);
+	vmt_buf_free(&s);
+	vmt_dev_close(&d);
+	vmt_dev_close(&p);
+	return 1;
+}
+
 void cases_faults(const struct vmt_env *env)
 {
 	const char *c = env->vf[2], *b = env->vf[1];
@@ -129,6 +182,11 @@ void cases_faults(const struct vmt_env *env)
 	RUN_CASE("admin status error on DEV_PARTS_SET: EINVAL, still RESUMING",
 		 fault_case(c, b, "kind=status opcode=parts_set", OP_LOAD,
 			    EINVAL, VFIO_DEVICE_STATE_RESUMING));
+	RUN_CASE("admin status 5000 (beyond the errno range) on DEV_MODE_SET: EIO, still RUNNING",
+		 fault_case(c, b, "kind=status opcode=mode_set status=5000",
+			    OP_STOP, EIO, VFIO_DEVICE_STATE_RUNNING));
+	RUN_CASE("retry of RESUMING -> STOP after a refused DEV_PARTS_SET loads the state",
+		 case_load_retry(c, b));
 	RUN_CASE("admin ENOMEM/NORESOURCE on RESOURCE_OBJ_CREATE: ENOMEM",
 		 fault_case(c, b, "kind=status opcode=obj_create status=12 "
 			    "qualifier=6 count=-1", OP_SAVE, ENOMEM,

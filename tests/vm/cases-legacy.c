@@ -117,6 +117,38 @@ static int case_legacy(const char *vf, const char *modern_vf)
 	return 1;
 }
 
+/*
+ * BAR0 is 64 bytes: an access at 4 GiB (+ a register offset) is outside it
+ * and must fail, not alias the register at the low 32 bits of the offset.
+ */
+static int case_legacy_far(const char *vf)
+{
+	const uint64_t far = 0x100000000ull;
+	struct vfio_region_info ri;
+	struct vmt_dev d;
+	uint8_t buf[4] = { 0 }, st = 0x7f;
+	char text[64];
+	ssize_t n;
+
+	CHECK(vmt_dev_open(&d, vf) == 0, "open %s", vf);
+	CHECK(vmt_region_info(&d, VFIO_PCI_BAR0_REGION_INDEX, &ri) == 0, "BAR0");
+	st = 0;
+	CHECK(bar_rw(&d, 1, LEG_STATUS, &st, 1) == 0, "reset status");
+	n = pread(d.device, buf, 4, (off_t)(ri.offset + far));
+	tap_diag("%s: pread 4 bytes at BAR0 + 4 GiB -> %zd (%s)", vf, n,
+		 n < 0 ? strerror(errno) : "accepted");
+	CHECK(n < 0 && errno == EINVAL, "read at 4 GiB not refused with EINVAL");
+	st = 0x7f;
+	n = pwrite(d.device, &st, 1, (off_t)(ri.offset + far + LEG_STATUS));
+	tap_diag("%s: pwrite 1 byte at BAR0 + 4 GiB + 0x12 -> %zd (%s)", vf, n,
+		 n < 0 ? strerror(errno) : "accepted");
+	CHECK(n < 0 && errno == EINVAL, "write at 4 GiB not refused with EINVAL");
+	CHECK(sim_state_key(vf, "status", text, sizeof(text)) == 0, "status");
+	CHECK(strtoul(text, NULL, 0) == 0, "device status %s, want 0", text);
+	vmt_dev_close(&d);
+	return 1;
+}
+
 void cases_legacy(const struct vmt_env *env)
 {
 	if (env->nvf <= VMT_DRIVER_VFS) {
@@ -125,4 +157,6 @@ void cases_legacy(const struct vmt_env *env)
 	}
 	RUN_CASE("legacy I/O: 64-byte I/O BAR0, transitional IDs, registers reach the device",
 		 case_legacy(env->vf[VMT_DRIVER_VFS], env->vf[0]));
+	RUN_CASE("legacy I/O: BAR0 accesses at 4 GiB refused, no register aliased",
+		 case_legacy_far(env->vf[VMT_DRIVER_VFS]));
 }

@@ -189,10 +189,81 @@ static int case_unbind_rmmod(const struct vmt_env *env)
 	return 1;
 }
 
+/*
+ * PRE_COPY -> RUNNING while a read() on the save fd re-reads the device
+ * (held inside the driver by EAGAIN retries of DEV_PARTS_GET): cancelling
+ * the save must wait for that read, which ends normally (data or ENOMSG),
+ * and is no migration error (last_error keeps its earlier value).
+ */
+static int case_cancel_during_read(const char *vf)
+{
+	struct vmt_buf b = { 0 };
+	struct vmt_dev d;
+	uint64_t h0 = 0, h = 0, objs = 1, t0;
+	int64_t e0 = 0, e1 = 0;
+	int fd = -1, got = 0, status, ret;
+	pid_t pid;
+
+	CHECK(vmt_dev_open(&d, vf) == 0, "open");
+	/* A recognisable last_error first: EMSGSIZE from a failing stop. */
+	CHECK(sim_fault(vf, "kind=status status=90 opcode=mode_set") == 0,
+	      "arm");
+	ret = vmt_set_state(&d, VFIO_DEVICE_STATE_RUNNING_P2P, NULL);
+	CHECK(ret == -EMSGSIZE, "failing stop: %s", strerror(-ret));
+	CHECK(sim_fault_clear(vf) == 0, "clear");
+	CHECK(drv_attr_s64(vf, "last_error", &e0) == 0 && e0 == -EMSGSIZE,
+	      "last_error %lld", (long long)e0);
+
+	CHECK(vmt_set_state(&d, VFIO_DEVICE_STATE_PRE_COPY, &fd) == 0 &&
+	      fd >= 0, "-> PRE_COPY");
+	CHECK(vmt_read_all(fd, &b.p, &b.cap, 1, &got) > 0 && got,
+	      "initial data");
+	CHECK(sim_stat(vf, "faults_hit", &h0) == 0, "faults_hit");
+	CHECK(sim_fault(vf, "kind=eagain opcode=parts_get count=3") == 0,
+	      "arm");
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		uint8_t x[64];
+		ssize_t n = read(fd, x, sizeof(x));
+		int e = errno;
+
+		tap_diag("reader: read -> %zd (%s)", n,
+			 n < 0 ? strerror(e) : "data");
+		fflush(stdout);
+		_exit(n > 0 || (n < 0 && e == ENOMSG) ? 0 : 1);
+	}
+	CHECK(pid > 0, "fork");
+	/* The reader is inside the driver once the first EAGAIN is hit. */
+	t0 = vmt_now_ns();
+	while (sim_stat(vf, "faults_hit", &h) == 0 && h == h0 &&
+	       vmt_now_ns() - t0 < 5000000000ull)
+		;
+	CHECK(h > h0, "the reader never reached the device");
+	ret = vmt_set_state(&d, VFIO_DEVICE_STATE_RUNNING, NULL);
+	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+	CHECK(ret == 0, "PRE_COPY -> RUNNING: %s", strerror(-ret));
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "the reader's read failed");
+	CHECK(drv_attr_s64(vf, "last_error", &e1) == 0, "last_error");
+	tap_diag("%s: last_error before %lld, after %lld", vf, (long long)e0,
+		 (long long)e1);
+	CHECK(e1 == e0, "cancelling PRE_COPY recorded an error");
+	CHECK(sim_fault_clear(vf) == 0, "clear");
+	close(fd);
+	CHECK(sim_stat(vf, "objs", &objs) == 0 && objs == 0,
+	      "%llu resource objects left", (unsigned long long)objs);
+	free(b.p);
+	vmt_dev_close(&d);
+	return 1;
+}
+
 void cases_misc(const struct vmt_env *env)
 {
 	RUN_CASE("two processes racing state changes on one device",
 		 case_race(env->vf[2], env->vf[1]));
+	RUN_CASE("PRE_COPY cancelled while a read re-reads the device: no error",
+		 case_cancel_during_read(env->vf[2]));
 	RUN_CASE("unbind and rmmod with migration fds open",
 		 case_unbind_rmmod(env));
 }

@@ -293,6 +293,44 @@ static void test_generations_and_sticky_error(void **state)
 	vfmig_parser_fini(&p);
 }
 
+/*
+ * Peeking leaves the state with the parser (a refused load is retried),
+ * repeatedly and unchanged, until it is taken; an incomplete stream has
+ * nothing to peek.
+ */
+static void test_peek_state(void **state)
+{
+	struct vfmig_dev_state src = net_state(700);
+	struct vfmig_parser p;
+	const u8 *b1, *b2;
+	u32 l1 = 0, l2 = 0, lt;
+	size_t len;
+	uint8_t *s = kt_stream_for_state(&src, &len);
+	u8 *taken;
+
+	(void)state;
+	/* truncated: no state to peek, parser stays usable */
+	assert_int_equal(vfmig_parser_init(&p, VFMIG_VIRTIO_ID_NET,
+					   src.device_features, 0), 0);
+	assert_int_equal(vfmig_parser_feed(&p, s, len - 1), 0);
+	assert_int_equal(vfmig_parser_peek_state(&p, &b1, &l1), -ENODATA);
+	assert_int_equal(vfmig_parser_feed(&p, s + len - 1, 1), 0);
+	assert_int_equal(vfmig_parser_peek_state(&p, &b1, &l1), 0);
+	assert_int_equal(l1, vfmig_parts_size(&src));
+	assert_int_equal(vfmig_parser_peek_state(&p, &b2, &l2), 0);
+	assert_ptr_equal(b1, b2);
+	assert_int_equal(l1, l2);
+	assert_int_equal(vfmig_parser_take_state(&p, &taken, &lt), 0);
+	assert_ptr_equal(taken, b1);
+	assert_int_equal(lt, l1);
+	/* taken: gone from the parser */
+	assert_int_equal(vfmig_parser_peek_state(&p, &b2, &l2) != 0, 1);
+	free(taken);
+	vfmig_parser_fini(&p);
+	free(s);
+	vfmig_dev_state_clear(&src);
+}
+
 /* What the driver reports as MIG_DATA_SIZE is exactly the stream size. */
 static void test_sizes(void **state)
 {
@@ -319,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_header_fields),
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_generations_and_sticky_error),
+		cmocka_unit_test(test_peek_state),
 		cmocka_unit_test(test_sizes),
 	};
 
