@@ -2,7 +2,9 @@
 /*
  * The mutating methods: arguments, then authorization, then the agent
  * operation, then the reply. Calls from root run at once; others wait for
- * polkit's answer, holding a reference on the call to reply to it then.
+ * polkit's answer, holding a reference on the call to reply to it then,
+ * and following the caller on the bus: a call whose caller left before the
+ * answer came is dropped, not carried out.
  */
 #include <string.h>
 
@@ -41,6 +43,7 @@ typedef struct {
         BusService *svc;
         sd_bus_message *m;
         BusAuthQuery *query;
+        sd_bus_track *caller;    /* the sender's unique name, while it is on the bus */
         BusOpKind kind;
         char device[PCI_ADDRESS_STRLEN];   /* canonical; "" for none */
         char *s1, *s2;
@@ -52,6 +55,7 @@ static void pending_op_free(BusPendingOp *op)
         if (!op)
                 return;
         bus_auth_query_free(op->query);
+        sd_bus_track_unref(op->caller);
         sd_bus_message_unref(op->m);
         g_free(op->s1);
         g_free(op->s2);
@@ -137,20 +141,88 @@ static int bus_op_act(BusService *svc, sd_bus_message *m, const BusPendingOp *op
         return sd_bus_reply_method_return(m, NULL);
 }
 
-static void on_authorized(gboolean allowed, const char *why, gpointer user_data)
+static const char *sender_of(sd_bus_message *m)
+{
+        const char *s = m ? sd_bus_message_get_sender(m) : NULL;
+
+        return s ? s : "?";
+}
+
+/* Nobody waits for the answer any more, and an operation nobody asked for
+ * (a VM that is gone) must not change the host: drop it, only say so. */
+static void drop_orphan(BusPendingOp *op, const char *when)
+{
+        BusService *svc = op->svc;
+
+        g_message("%s %s dropped: the caller %s left the bus %s",
+                  bus_op_kind_to_string(op->kind), op->device[0] ? op->device : "",
+                  sender_of(op->m), when);
+        svc->pending = g_list_remove(svc->pending, op);
+        pending_op_free(op);
+}
+
+static int on_caller_gone(sd_bus_track *track, void *user_data)
+{
+        drop_orphan(user_data, "while polkit was asked");
+        return 1;   /* handled; the track is freed with the op */
+}
+
+static void on_authorized(gboolean allowed, const char *error_name, const char *why,
+                          gpointer user_data)
 {
         BusPendingOp *op = user_data;
         BusService *svc = op->svc;
+
+        /* The track's handler normally ran already, as the bus reports the
+         * name's loss before polkit's later answer; this covers the rest. */
+        if (sd_bus_track_count(op->caller) == 0) {
+                drop_orphan(op, "before polkit answered");
+                return;
+        }
 
         svc->pending = g_list_remove(svc->pending, op);
         if (allowed)
                 (void) bus_op_act(svc, op->m, op);
         else {
                 g_message("%s", why);
-                (void) sd_bus_reply_method_errorf(op->m, VFMIG_DBUS_ERROR_PREFIX "AccessDenied",
-                                                  "%s", why);
+                (void) sd_bus_reply_method_errorf(op->m, error_name, "%s", why);
         }
         pending_op_free(op);
+}
+
+/*
+ * The rule of core/pool.c for owner names (UTF-8, at most 1024 bytes, no
+ * control characters), checked before polkit so that every caller gets
+ * the same InvalidArgument. pool.c keeps its check private; this copy
+ * must stay equal to it until pool.h offers one to call.
+ */
+#define BUS_OWNER_NAME_MAX 1024
+
+static gboolean check_owner_name(BusOpKind kind, const char *vf, const char *name,
+                                 GError **error)
+{
+        size_t len = name ? strlen(name) : 0;
+
+        if (len > BUS_OWNER_NAME_MAX) {
+                g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_INVALID_ARGUMENT,
+                            "Cannot %s %s: the owner name is %zu bytes long, more than %d",
+                            bus_op_kind_to_string(kind), vf, len, BUS_OWNER_NAME_MAX);
+                return FALSE;
+        }
+        if (name && !g_utf8_validate(name, -1, NULL)) {
+                g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_INVALID_ARGUMENT,
+                            "Cannot %s %s: the owner name is not valid UTF-8",
+                            bus_op_kind_to_string(kind), vf);
+                return FALSE;
+        }
+        for (const char *p = name; p && *p; p++)
+                if ((guchar) *p < 0x20 || *p == 0x7f) {
+                        g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_INVALID_ARGUMENT,
+                                    "Cannot %s %s: the owner name contains control characters",
+                                    bus_op_kind_to_string(kind), vf);
+                        return FALSE;
+                }
+        return TRUE;
 }
 
 static gboolean check_args(BusService *svc, BusPendingOp *op, const BusOpArgs *args,
@@ -187,6 +259,9 @@ static gboolean check_args(BusService *svc, BusPendingOp *op, const BusOpArgs *a
                             args->s1 ? args->s1 : "");
                 return FALSE;
         }
+        if ((args->kind == BUS_OP_CLAIM || args->kind == BUS_OP_RESERVE) &&
+            !check_owner_name(args->kind, op->device, args->s2, error))
+                return FALSE;
         return TRUE;
 }
 
@@ -233,6 +308,21 @@ int bus_op_start(BusService *svc, sd_bus_message *m, const BusOpArgs *args,
         }
 
         op->m = sd_bus_message_ref(m);
+        /* Follow the caller from now on. Adding the name also asks the bus
+         * whether it is still there: one that left already fails here. */
+        r = sd_bus_track_new(sd_bus_message_get_bus(m), &op->caller, on_caller_gone, op);
+        if (r >= 0)
+                r = sd_bus_track_add_sender(op->caller, m);
+        if (r < 0) {
+                g_message("%s %s dropped: cannot follow the caller %s on the bus: %s",
+                          bus_op_kind_to_string(op->kind), op->device, sender_of(m),
+                          g_strerror(-r));
+                pending_op_free(op);
+                return sd_bus_error_set_errnof(error, -r,
+                                               "%s refused: cannot follow the caller on the bus: %s",
+                                               bus_op_kind_to_string(args->kind),
+                                               g_strerror(-r));
+        }
         svc->pending = g_list_prepend(svc->pending, op);
         return 1;   /* replied to later, from on_authorized */
 }

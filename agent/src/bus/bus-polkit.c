@@ -12,6 +12,7 @@ struct BusAuthQuery {
         gpointer user_data;
         char *operation;
         char *device;
+        gboolean interactive;    /* the caller allowed interactive authorization */
 };
 
 void bus_auth_query_free(BusAuthQuery *q)
@@ -45,7 +46,7 @@ static int on_polkit_reply(sd_bus_message *reply, void *userdata,
                 why = g_strdup_printf("%s on %s denied: polkit could not be asked (%s: %s); only root may do this without it",
                                       q->operation, target(q), e->name,
                                       e->message ? e->message : "no message");
-                q->func(FALSE, why, q->user_data);
+                q->func(FALSE, ACCESS_DENIED, why, q->user_data);
                 return 0;
         }
 
@@ -56,18 +57,28 @@ static int on_polkit_reply(sd_bus_message *reply, void *userdata,
         if (r < 0) {
                 why = g_strdup_printf("%s on %s denied: polkit sent an unreadable answer (%s)",
                                       q->operation, target(q), g_strerror(-r));
-                q->func(FALSE, why, q->user_data);
+                q->func(FALSE, ACCESS_DENIED, why, q->user_data);
                 return 0;
         }
 
         if (authorized) {
-                q->func(TRUE, NULL, q->user_data);
+                q->func(TRUE, NULL, NULL, q->user_data);
+                return 0;
+        }
+        /* A challenge the caller could have answered had it allowed
+         * interaction gets the standard error, so that a client can retry
+         * with the flag set (vfmigctl maps it to its own exit code). */
+        if (challenge && !q->interactive) {
+                why = g_strdup_printf("%s on %s needs authentication for %s, and this call does not allow interactive authorization",
+                                      q->operation, target(q), VFMIG_POLKIT_ACTION);
+                q->func(FALSE, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED, why,
+                        q->user_data);
                 return 0;
         }
         why = g_strdup_printf("%s on %s denied: not authorized for %s%s",
                               q->operation, target(q), VFMIG_POLKIT_ACTION,
-                              challenge ? " (it needs authentication, and this call allows no interaction)" : "");
-        q->func(FALSE, why, q->user_data);
+                              challenge ? " (authentication was needed and did not succeed)" : "");
+        q->func(FALSE, ACCESS_DENIED, why, q->user_data);
         return 0;
 }
 
@@ -92,6 +103,7 @@ int bus_authorize_async(sd_bus_message *m, const char *device,
         sd_bus_message *call = NULL;
         sd_bus *bus = sd_bus_message_get_bus(m);
         const char *sender = sd_bus_message_get_sender(m);
+        gboolean interactive = sd_bus_message_get_allow_interactive_authorization(m) > 0;
         BusAuthQuery *q;
         int r;
 
@@ -114,9 +126,11 @@ int bus_authorize_async(sd_bus_message *m, const char *device,
                 r = sd_bus_message_append(call, "a{ss}", 2,
                                           "device", device ? device : "",
                                           "operation", operation);
-        /* flags 0: no interaction; an empty cancellation id means none. */
+        /* Flag 1, AllowUserInteraction, only when the caller asked for it
+         * (polkit then may run an authentication agent for it); an empty
+         * cancellation id means none. */
         if (r >= 0)
-                r = sd_bus_message_append(call, "us", 0, "");
+                r = sd_bus_message_append(call, "us", interactive ? 1u : 0u, "");
         if (r < 0) {
                 sd_bus_message_unref(call);
                 return sd_bus_error_setf(error, ACCESS_DENIED,
@@ -129,6 +143,7 @@ int bus_authorize_async(sd_bus_message *m, const char *device,
         q->user_data = user_data;
         q->operation = g_strdup(operation);
         q->device = g_strdup(device ? device : "");
+        q->interactive = interactive;
 
         r = sd_bus_call_async(bus, &q->slot, call, on_polkit_reply, q, 0);
         sd_bus_message_unref(call);

@@ -9,16 +9,21 @@
  * Callers with effective uid 0 pass without asking. Everyone else is
  * checked asynchronously with org.freedesktop.PolicyKit1.Authority's
  * CheckAuthorization (subject: the caller's unique bus name; details:
- * device and operation; no interaction). If polkit cannot be asked the
- * answer is no (fail closed), and the reason says so.
+ * device and operation; user interaction allowed exactly when the call
+ * carries the ALLOW_INTERACTIVE_AUTHORIZATION flag). If polkit cannot be
+ * asked the answer is no (fail closed), and the reason says so.
  */
 #define VFMIG_POLKIT_ACTION "org.vfmig.manage"
 
 typedef struct BusAuthQuery BusAuthQuery;
 
-/* allowed FALSE: why says why, for the AccessDenied message. Called at
- * most once; the callee may free the query from inside. */
-typedef void (*BusAuthFunc)(gboolean allowed, const char *why, gpointer user_data);
+/* allowed FALSE: error_name is the D-Bus error to reply with
+ * (org.freedesktop.DBus.Error.InteractiveAuthorizationRequired when polkit
+ * wants authentication and the call did not allow interaction, else
+ * org.vfmig.Agent1.Error.AccessDenied) and why says why. Called at most
+ * once; the callee may free the query from inside. */
+typedef void (*BusAuthFunc)(gboolean allowed, const char *error_name,
+                            const char *why, gpointer user_data);
 
 /*
  * Returns 1 when the caller is root (func is not called), 0 when polkit

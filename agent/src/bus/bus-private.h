@@ -19,6 +19,8 @@ struct BusService {
         sd_bus *bus;
         Agent *agent;
         GHashTable *vf_states;   /* address -> GINT_TO_POINTER(VfState + 1): last state signalled */
+        GHashTable *vf_objects;  /* addresses of the VF objects clients were told exist */
+        const char **pf_changing, **vf_changing;   /* EMITS_CHANGE property names */
         GList *pending;          /* BusPendingOp*, waiting for polkit */
         GPtrArray *slots;        /* sd_bus_slot*, our registrations */
 };
@@ -33,6 +35,10 @@ gboolean bus_vf_address_from_path(const char *path, char out[static PCI_ADDRESS_
 /* Sets error from a GError (VFMIG_ERROR codes map to their D-Bus names)
  * and returns a negative errno for the handler to return. */
 int bus_error_from_gerror(sd_bus_error *error, const GError *gerror);
+
+/* The names of the properties of vtable flagged EMITS_CHANGE, NULL
+ * terminated; free with g_free() (the strings belong to the vtable). */
+const char **bus_vtable_changing_properties(const sd_bus_vtable *vtable);
 
 /* Every mutating method, named like its D-Bus method. */
 typedef enum {

@@ -60,3 +60,18 @@ int bus_error_from_gerror(sd_bus_error *error, const GError *gerror)
         r = sd_bus_error_set(error, full, gerror->message);
         return r < 0 ? r : -EIO;
 }
+
+const char **bus_vtable_changing_properties(const sd_bus_vtable *vtable)
+{
+        GPtrArray *names = g_ptr_array_new();
+
+        /* Read from the vtable itself, so that a property added later
+         * cannot be forgotten in PropertiesChanged. */
+        for (const sd_bus_vtable *v = vtable; v->type != _SD_BUS_VTABLE_END; v++)
+                if ((v->type == _SD_BUS_VTABLE_PROPERTY ||
+                     v->type == _SD_BUS_VTABLE_WRITABLE_PROPERTY) &&
+                    (v->flags & SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE))
+                        g_ptr_array_add(names, (gpointer) v->x.property.member);
+        g_ptr_array_add(names, NULL);
+        return (const char **) g_ptr_array_free(names, FALSE);
+}
