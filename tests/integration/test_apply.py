@@ -36,8 +36,7 @@ class Apply(unittest.TestCase):
             self.assertEqual(data[0], [])
 
             # Someone lowers numvfs by hand: Apply puts it back and says so.
-            h.write_sysfs("bus/pci/devices/0000:3b:00.0/sriov_numvfs", "0")
-            h.wait_until(lambda: h.count_virtfn("0000:3b:00.0") == 0, "0 VFs")
+            h.set_numvfs_by_hand("0000:3b:00.0", 0)
             ok, data = h.manager("Apply")
             self.assertTrue(ok, data)
             self.assertTrue(any("0000:3b:00.0" in c for c in data[0]), data)

@@ -3,6 +3,7 @@
 by a real dbus-daemon and a real polkitd."""
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -165,6 +166,30 @@ class Authorization(unittest.TestCase):
         finally:
             shutil.rmtree(mark, ignore_errors=True)
 
+    def test_stopping_agent_answers_waiting_callers(self):
+        mark = tempfile.mkdtemp(prefix="vfmig-it-mark-")
+        os.chmod(mark, 0o777)
+        asked = os.path.join(mark, "asked")
+        rules = {"50-slow.rules": SLOW_YES.replace("@DIR@", mark)}
+        try:
+            with vt.Host(num_vfs={"0000:3b:00.0": 1}, polkit_rules=rules) as h:
+                vf = h.vf_addresses("0000:3b:00.0")[0]
+                argv = ["gdbus", "call", "--address", h.address, "--dest", vt.BUS_NAME,
+                        "--object-path", vt.ROOT_PATH, "--method", vt.MANAGER + ".Claim",
+                        vf, UUID, "vm1"]
+                p = subprocess.Popen(h._as_user(argv, vt.UNPRIVILEGED),
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True)
+                h.wait_until(lambda: os.path.exists(asked), "polkit consulted")
+                h.kill_agent(signal.SIGTERM)
+                out, err = p.communicate(timeout=30)
+                self.assertNotEqual(p.returncode, 0)
+                self.assertIn("org.vfmig.Agent1.Error.Failed", err)
+                self.assertIn("stopping", err)
+                self.assertIn(vf, err)
+        finally:
+            shutil.rmtree(mark, ignore_errors=True)
+
     def test_owner_name_checked_before_polkit(self):
         with vt.Host(num_vfs={"0000:3b:00.0": 2}) as h:
             vf = h.vf_addresses("0000:3b:00.0")[0]
@@ -209,8 +234,7 @@ class Authorization(unittest.TestCase):
         with vt.Host(polkit=False, config=config) as h:
             self.assertEqual(h.count_virtfn("0000:3b:00.0"), 2)
             # Behind the first agent's back; a second agent must not "fix" it.
-            h.write_sysfs("bus/pci/devices/0000:3b:00.0/sriov_numvfs", "0")
-            h.wait_until(lambda: h.count_virtfn("0000:3b:00.0") == 0, "0 VFs")
+            h.set_numvfs_by_hand("0000:3b:00.0", 0)
             r = h.run(h.agent_argv(), timeout=30)
             self.assertNotEqual(r.returncode, 0)
             self.assertIn(vt.BUS_NAME, r.stdout + r.stderr)

@@ -16,8 +16,7 @@ class BehindTheBack(unittest.TestCase):
         # A long interval so that only Rescan can explain what we see.
         with vt.Host(polkit=False, config="[agent]\nreconcile-interval-sec=3600\n") as h:
             self.assertEqual(h.list_vfs(), {})
-            h.write_sysfs(f"bus/pci/devices/{PF}/sriov_numvfs", "3")
-            h.wait_until(lambda: h.count_virtfn(PF) == 3, "3 VFs")
+            h.set_numvfs_by_hand(PF, 3)
             ok, findings = h.manager("Rescan")
             self.assertTrue(ok, findings)
             self.assertEqual(set(h.list_vfs()), set(h.vf_addresses(PF)))

@@ -236,9 +236,7 @@ class Host:
                                        os.path.join(self.dir, "fk.ready")])
         self._wait_file(os.path.join(self.dir, "fk.ready"), self.fakekernel)
         for pf, n in self.num_vfs.items():
-            self.write_sysfs(f"bus/pci/devices/{pf}/sriov_numvfs", str(n))
-            self.wait_until(lambda: self.count_virtfn(pf) == n,
-                            f"{n} VFs on {pf}")
+            self.set_numvfs_by_hand(pf, n)
 
     def _start_bus(self):
         self.policydir = os.path.join(self.dir, "bus.d")
@@ -371,6 +369,15 @@ class Host:
     def write_sysfs(self, rel, value):
         with open(self.sysfs_path(rel), "w") as f:
             f.write(value)
+
+    def set_numvfs_by_hand(self, pf, n):
+        """What an admin's `echo n > sriov_numvfs` does, waited for until
+        the fake kernel has finished: the links and the file both say n
+        (the fake kernel, unlike the real one, acts after the write)."""
+        rel = f"bus/pci/devices/{pf}/sriov_numvfs"
+        self.write_sysfs(rel, str(n))
+        self.wait_until(lambda: self.count_virtfn(pf) == n and
+                        self.read_sysfs(rel) == str(n), f"{n} VFs on {pf}")
 
     def count_virtfn(self, pf):
         d = self.sysfs_path(f"bus/pci/devices/{pf}")

@@ -190,41 +190,6 @@ static void on_authorized(gboolean allowed, const char *error_name, const char *
         pending_op_free(op);
 }
 
-/*
- * The rule of core/pool.c for owner names (UTF-8, at most 1024 bytes, no
- * control characters), checked before polkit so that every caller gets
- * the same InvalidArgument. pool.c keeps its check private; this copy
- * must stay equal to it until pool.h offers one to call.
- */
-#define BUS_OWNER_NAME_MAX 1024
-
-static gboolean check_owner_name(BusOpKind kind, const char *vf, const char *name,
-                                 GError **error)
-{
-        size_t len = name ? strlen(name) : 0;
-
-        if (len > BUS_OWNER_NAME_MAX) {
-                g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_INVALID_ARGUMENT,
-                            "Cannot %s %s: the owner name is %zu bytes long, more than %d",
-                            bus_op_kind_to_string(kind), vf, len, BUS_OWNER_NAME_MAX);
-                return FALSE;
-        }
-        if (name && !g_utf8_validate(name, -1, NULL)) {
-                g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_INVALID_ARGUMENT,
-                            "Cannot %s %s: the owner name is not valid UTF-8",
-                            bus_op_kind_to_string(kind), vf);
-                return FALSE;
-        }
-        for (const char *p = name; p && *p; p++)
-                if ((guchar) *p < 0x20 || *p == 0x7f) {
-                        g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_INVALID_ARGUMENT,
-                                    "Cannot %s %s: the owner name contains control characters",
-                                    bus_op_kind_to_string(kind), vf);
-                        return FALSE;
-                }
-        return TRUE;
-}
-
 static gboolean check_args(BusService *svc, BusPendingOp *op, const BusOpArgs *args,
                            GError **error)
 {
@@ -248,21 +213,20 @@ static gboolean check_args(BusService *svc, BusPendingOp *op, const BusOpArgs *a
                             op->device, args->s1, VFMIG_DRIVER_VARIANT, VFMIG_DRIVER_VFIO);
                 return FALSE;
         }
-        /* The owner is a domain UUID; Release takes "" for the admin. */
-        if ((args->kind == BUS_OP_CLAIM || args->kind == BUS_OP_RESERVE ||
-             args->kind == BUS_OP_ASSIGN ||
-             (args->kind == BUS_OP_RELEASE && args->s1 && *args->s1)) &&
-            (!args->s1 || !g_uuid_string_is_valid(args->s1))) {
-                g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_INVALID_ARGUMENT,
-                            "Cannot %s %s for '%s': the owner must be a domain UUID",
-                            bus_op_kind_to_string(args->kind), op->device,
-                            args->s1 ? args->s1 : "");
-                return FALSE;
+        /* The pool's own rule for owners, before polkit, so every caller
+         * gets the same InvalidArgument. Release takes "" for the admin. */
+        switch (args->kind) {
+        case BUS_OP_CLAIM:
+        case BUS_OP_RESERVE:
+                return pool_check_owner(op->device, args->s1, args->s2, error);
+        case BUS_OP_ASSIGN:
+                return pool_check_owner(op->device, args->s1, NULL, error);
+        case BUS_OP_RELEASE:
+                return !args->s1 || !*args->s1 ||
+                       pool_check_owner(op->device, args->s1, NULL, error);
+        default:
+                return TRUE;
         }
-        if ((args->kind == BUS_OP_CLAIM || args->kind == BUS_OP_RESERVE) &&
-            !check_owner_name(args->kind, op->device, args->s2, error))
-                return FALSE;
-        return TRUE;
 }
 
 /* Calls waiting for polkit at once: a bound on what unprivileged callers
@@ -327,7 +291,19 @@ int bus_op_start(BusService *svc, sd_bus_message *m, const BusOpArgs *args,
         return 1;   /* replied to later, from on_authorized */
 }
 
+/* The agent is stopping: callers still waiting for polkit are told so,
+ * rather than left to time out (the daemon flushes the bus afterwards). */
 void bus_op_cancel_all(BusService *svc)
 {
-        g_list_free_full(g_steal_pointer(&svc->pending), (GDestroyNotify) pending_op_free);
+        GList *pending = g_steal_pointer(&svc->pending);
+
+        for (GList *l = pending; l; l = l->next) {
+                BusPendingOp *op = l->data;
+
+                (void) sd_bus_reply_method_errorf(op->m, VFMIG_DBUS_ERROR_PREFIX "Failed",
+                                                  "%s %s not done: the agent is stopping",
+                                                  bus_op_kind_to_string(op->kind),
+                                                  op->device);
+        }
+        g_list_free_full(pending, (GDestroyNotify) pending_op_free);
 }

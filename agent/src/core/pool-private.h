@@ -6,7 +6,6 @@
 /* Shared by pool.c (state machine) and pool-journal.c (text form) only. */
 
 /* Longest owner name kept; libvirt's own limit is far below this. */
-#define POOL_OWNER_NAME_MAX 1024
 
 void pool_entry_free(PoolEntry *e);
 /* Takes ownership of e, replacing any entry for the same address. */

@@ -167,31 +167,35 @@ static gboolean check_address(const char *address, char canon[static PCI_ADDRESS
         return pci_address_normalize(address, canon, error);
 }
 
-static gboolean check_owner(const char *vf, const char *uuid, const char *name,
-                            GError **error)
+gboolean pool_check_owner(const char *vf, const char *uuid, const char *name,
+                          GError **error)
 {
         if (!uuid || !g_uuid_string_is_valid(uuid)) {
                 g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_INVALID_ARGUMENT,
-                            "Owner of %s must be a domain UUID, got '%s'",
+                            "The owner of %s must be a domain UUID, got '%s'",
                             vf, uuid ? uuid : "");
                 return FALSE;
         }
-        if (name) {
-                if (strlen(name) > POOL_OWNER_NAME_MAX ||
-                    !g_utf8_validate(name, -1, NULL)) {
+        if (!name)
+                return TRUE;
+        if (strlen(name) > POOL_OWNER_NAME_MAX) {
+                g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_INVALID_ARGUMENT,
+                            "The owner name for %s is %zu bytes long, more than %d",
+                            vf, strlen(name), POOL_OWNER_NAME_MAX);
+                return FALSE;
+        }
+        if (!g_utf8_validate(name, -1, NULL)) {
+                g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_INVALID_ARGUMENT,
+                            "The owner name for %s is not valid UTF-8", vf);
+                return FALSE;
+        }
+        for (const char *p = name; *p; p++)
+                if ((guchar) *p < 0x20 || *p == 0x7f) {
                         g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_INVALID_ARGUMENT,
-                                    "Owner name for %s is too long or not UTF-8", vf);
+                                    "The owner name for %s contains control characters",
+                                    vf);
                         return FALSE;
                 }
-                for (const char *p = name; *p; p++)
-                        if ((guchar) *p < 0x20 || *p == 0x7f) {
-                                g_set_error(error, VFMIG_ERROR,
-                                            VFMIG_ERROR_INVALID_ARGUMENT,
-                                            "Owner name for %s contains control characters",
-                                            vf);
-                                return FALSE;
-                        }
-        }
         return TRUE;
 }
 
@@ -243,7 +247,7 @@ gboolean pool_claim(Pool *pool, const char *address, const char *owner_uuid,
         PoolEntry *e;
 
         if (!check_address(address, canon, error) ||
-            !check_owner(canon, owner_uuid, owner_name, error))
+            !pool_check_owner(canon, owner_uuid, owner_name, error))
                 return FALSE;
         e = g_hash_table_lookup(pool->entries, canon);
         if (!e) {
@@ -276,7 +280,7 @@ gboolean pool_reserve(Pool *pool, const char *address, const char *owner_uuid,
         PoolEntry *e;
 
         if (!check_address(address, canon, error) ||
-            !check_owner(canon, owner_uuid, owner_name, error))
+            !pool_check_owner(canon, owner_uuid, owner_name, error))
                 return FALSE;
         if (lease_until_usec <= now_usec) {
                 g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_INVALID_ARGUMENT,
@@ -312,7 +316,7 @@ gboolean pool_assign(Pool *pool, const char *address, const char *owner_uuid,
         PoolEntry *e;
 
         if (!check_address(address, canon, error) ||
-            !check_owner(canon, owner_uuid, NULL, error))
+            !pool_check_owner(canon, owner_uuid, NULL, error))
                 return FALSE;
         e = g_hash_table_lookup(pool->entries, canon);
         if (!e) {
@@ -350,7 +354,7 @@ gboolean pool_release_begin(Pool *pool, const char *address,
 
         if (!check_address(address, canon, error))
                 return FALSE;
-        if (owner_uuid && !check_owner(canon, owner_uuid, NULL, error))
+        if (owner_uuid && !pool_check_owner(canon, owner_uuid, NULL, error))
                 return FALSE;
         e = g_hash_table_lookup(pool->entries, canon);
         /* Release hooks run for every stop, also repeated ones: releasing

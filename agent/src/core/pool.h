@@ -69,6 +69,13 @@ VfState pool_state(const Pool *pool, const char *address);
 /* Entries sorted by address. The array owns nothing. */
 GPtrArray *pool_entries(const Pool *pool);
 
+/* Owners: a domain UUID, and optionally a name of at most
+ * POOL_OWNER_NAME_MAX bytes of UTF-8 without control characters (it goes
+ * into the journal and into messages). The error names the VF. */
+#define POOL_OWNER_NAME_MAX 1024
+gboolean pool_check_owner(const char *vf, const char *owner_uuid,
+                          const char *owner_name, GError **error);
+
 gboolean pool_claim(Pool *pool, const char *address, const char *owner_uuid,
                     const char *owner_name, gint64 now_usec, GError **error);
 gboolean pool_reserve(Pool *pool, const char *address, const char *owner_uuid,

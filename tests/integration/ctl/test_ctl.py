@@ -314,8 +314,7 @@ class Converge(CtlCase):
         self.assertEqual(json.loads(r.stdout), {"changes": []})
         self.assertEqual(self.ctl("apply").stdout.count("\n"), 1)
         # Behind the agent's back: 0 VFs. Rescan notices, apply repairs.
-        h.write_sysfs(f"bus/pci/devices/{PF2}/sriov_numvfs", "0")
-        h.wait_until(lambda: h.count_virtfn(PF2) == 0, "numvfs 0")
+        h.set_numvfs_by_hand(PF2, 0)
         findings = json.loads(self.ctl("rescan", "--json").stdout)["findings"]
         self.assertTrue(any(PF2 in f for f in findings), findings)
         changes = json.loads(self.ctl("apply", "--json").stdout)["changes"]
@@ -323,8 +322,7 @@ class Converge(CtlCase):
         self.assertEqual(h.count_virtfn(PF2), 2)
         self.assertEqual(json.loads(self.ctl("apply", "--json").stdout), {"changes": []})
         # Human form: one line per change.
-        h.write_sysfs(f"bus/pci/devices/{PF2}/sriov_numvfs", "0")
-        h.wait_until(lambda: h.count_virtfn(PF2) == 0, "numvfs 0")
+        h.set_numvfs_by_hand(PF2, 0)
         self.assertIn(PF2, self.ctl("rescan").stdout)
         text = self.ctl("apply").stdout
         self.assertIn(PF2, text)
