@@ -390,6 +390,18 @@ gboolean agent_rescan(Agent *a, GPtrArray **findings, GError **error)
         return TRUE;
 }
 
+gboolean agent_reload_config(Agent *a, GError **error)
+{
+        g_autoptr(VfmigConfig) cfg = load_config(a->config_path, error);
+
+        if (!cfg)
+                return FALSE;
+        vfmig_config_free(a->config);
+        a->config = g_steal_pointer(&cfg);
+        /* The config names PFs by vendor:device too: the inventory follows. */
+        return agent_rescan_internal(a, NULL, error);
+}
+
 void agent_refresh_vf(Agent *a, const char *address)
 {
         Vf *vf = g_hash_table_lookup(a->inventory->vf_by_address, address);

@@ -66,6 +66,10 @@ gboolean agent_check_pf(Agent *agent, const char *in,
 
 /* Re-reads sysfs, emits changes, quarantines what changed under a claim. */
 gboolean agent_rescan(Agent *agent, GPtrArray **findings, GError **error);
+/* Re-reads the config file (missing = defaults) and rescans. A file that
+ * cannot be read or parsed is an error naming it, and the running config
+ * stays. reconcile-interval-sec takes effect only at the next start. */
+gboolean agent_reload_config(Agent *agent, GError **error);
 /* Converges the host to the config; *changes lists what was done. */
 gboolean agent_apply(Agent *agent, GPtrArray **changes, GError **error);
 gboolean agent_provision(Agent *agent, const char *pf, guint num_vfs,

@@ -141,6 +141,24 @@ static gboolean on_watchdog(gpointer user_data)
         return G_SOURCE_CONTINUE;
 }
 
+/* SIGHUP (systemctl reload): re-read the config and converge to it. */
+static gboolean on_reload(gpointer user_data)
+{
+        Daemon *d = user_data;
+        g_autoptr(GPtrArray) changes = NULL;
+        g_autoptr(GError) error = NULL;
+
+        (void) sd_notify(0, "RELOADING=1");
+        if (!agent_reload_config(d->agent, &error) ||
+            !agent_apply(d->agent, &changes, &error))
+                g_warning("Reload failed, keeping the running configuration: %s",
+                          error->message);
+        else
+                log_lines("Reload", changes);
+        (void) sd_notify(0, "READY=1");
+        return G_SOURCE_CONTINUE;
+}
+
 static gboolean on_signal(gpointer user_data)
 {
         Daemon *d = user_data;
@@ -274,6 +292,7 @@ static gboolean start(Daemon *d, const DaemonOptions *opts)
 
         g_unix_signal_add(SIGTERM, on_signal, d);
         g_unix_signal_add(SIGINT, on_signal, d);
+        g_unix_signal_add(SIGHUP, on_reload, d);
 
         if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) {
                 d->watchdog_usec = watchdog_usec;

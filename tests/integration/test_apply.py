@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """The config's desired state is applied at start and on Apply, idempotently,
 and Apply reports what it changed."""
+import signal
 import unittest
 
 import vfmigtest as vt
@@ -16,6 +17,9 @@ num-vfs=3
 num-vfs=2
 driver=vfio-pci
 """
+
+
+NEW_PF = "[pf 0000:5e:00.0]\n"
 
 
 class Apply(unittest.TestCase):
@@ -43,6 +47,36 @@ class Apply(unittest.TestCase):
             self.assertEqual(h.count_virtfn("0000:3b:00.0"), 3)
             ok, data = h.manager("Apply")
             self.assertEqual(data[0], [])
+
+    def test_apply_and_sighup_reread_the_config(self):
+        with vt.Host(polkit=False, config=CONFIG) as h:
+            self.assertEqual(h.count_virtfn("0000:5e:00.0"), 0)
+            # The admin names another PF, then asks for Apply.
+            with open(h.config_path, "a") as f:
+                f.write("\n" + NEW_PF + "num-vfs=2\n")
+            ok, data = h.manager("Apply")
+            self.assertTrue(ok, data)
+            self.assertTrue(any("0000:5e:00.0" in c for c in data[0]), data)
+            self.assertEqual(h.count_virtfn("0000:5e:00.0"), 2)
+
+            # A broken file: refused, named, and nothing changes.
+            with open(h.config_path) as f:
+                good = f.read()
+            with open(h.config_path, "w") as f:
+                f.write(good.replace(NEW_PF + "num-vfs=2\n", NEW_PF + "num-vfs=two\n"))
+            err = h.manager_error("Apply")
+            self.assertIsNotNone(err)
+            self.assertEqual(err[0], "org.vfmig.Agent1.Error.InvalidArgument", err)
+            self.assertIn(h.config_path, err[1])
+            self.assertIn("num-vfs", err[1])
+            self.assertEqual(h.count_virtfn("0000:5e:00.0"), 2)
+
+            # systemctl reload: SIGHUP re-reads and converges too.
+            with open(h.config_path, "w") as f:
+                f.write(good.replace(NEW_PF + "num-vfs=2\n", NEW_PF + "num-vfs=1\n"))
+            h.agent.p.send_signal(signal.SIGHUP)
+            h.wait_until(lambda: h.count_virtfn("0000:5e:00.0") == 1, "reload")
+            self.assertTrue(h.agent.alive())
 
     def test_bad_config_refuses_to_start(self):
         with vt.Host(polkit=False, start_agent=False,

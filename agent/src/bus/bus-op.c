@@ -95,7 +95,9 @@ static int bus_op_act(BusService *svc, sd_bus_message *m, const BusPendingOp *op
                 ok = agent_rescan(a, &lines, &gerror);
                 break;
         case BUS_OP_APPLY:
-                ok = agent_apply(a, &lines, &gerror);
+                /* Apply means "make the host match the file as it is now". */
+                ok = agent_reload_config(a, &gerror) &&
+                     agent_apply(a, &lines, &gerror);
                 break;
         case BUS_OP_PROVISION:
                 ok = agent_provision(a, op->device, op->u, &gerror);
