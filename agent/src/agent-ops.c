@@ -384,6 +384,41 @@ gboolean agent_assign(Agent *a, const char *vf_in, const char *owner_uuid,
         return agent_commit_pool(a, g_steal_pointer(&copy), error);
 }
 
+/* A release that could not leave the VF clean: nobody may hand it out
+ * until an administrator looked at it. */
+static gboolean quarantine_released(Agent *a, const char *address,
+                                    const char *reason, GError **error)
+{
+        g_autoptr(Pool) copy = pool_copy(a->pool);
+
+        pool_quarantine(copy, address, reason, agent_now());
+        (void) agent_commit_pool(a, g_steal_pointer(&copy), NULL);
+        g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_IO,
+                    "%s was released but is now quarantined: %s",
+                    address, reason);
+        return FALSE;
+}
+
+/*
+ * The function reset that keeps one VM's device state from reaching the
+ * next one. Done on the VFIO driver the release left it on (or on no
+ * driver), never under a host driver that uses the device.
+ */
+static gboolean reset_released(Agent *a, const char *address, GError **error)
+{
+        const Vf *vf = g_hash_table_lookup(a->inventory->vf_by_address, address);
+
+        if (!vf)
+                return TRUE;   /* gone: nothing left to carry state */
+        if (vf->driver && !vfmig_driver_is_allowed(vf->driver)) {
+                g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_INVALID_STATE,
+                            "%s is bound to the host driver %s, not to a VFIO driver, so it was not reset",
+                            address, vf->driver);
+                return FALSE;
+        }
+        return host_reset_device(a->host, address, error);
+}
+
 gboolean agent_release(Agent *a, const char *vf_in, const char *owner_uuid,
                        GError **error)
 {
@@ -419,14 +454,16 @@ gboolean agent_release(Agent *a, const char *vf_in, const char *owner_uuid,
                     !agent_bind_vf(a, vf, driver, &local)) {
                         g_autofree char *reason = g_strdup_printf("release could not rebind it to %s: %s",
                                                                   driver, local->message);
-                        copy = pool_copy(a->pool);
-                        pool_quarantine(copy, address, reason, agent_now());
-                        (void) agent_commit_pool(a, g_steal_pointer(&copy), NULL);
-                        g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_IO,
-                                    "%s was released but is now quarantined: %s",
-                                    address, reason);
-                        return FALSE;
+                        return quarantine_released(a, address, reason, error);
                 }
+        }
+
+        /* After the rebind: the reset happens on the policy driver. A VF
+         * that cannot be reset must not move to another VM silently. */
+        if (!reset_released(a, address, &local)) {
+                g_autofree char *reason = g_strdup_printf("release could not reset it: %s",
+                                                          local->message);
+                return quarantine_released(a, address, reason, error);
         }
 
         copy = pool_copy(a->pool);

@@ -375,7 +375,7 @@ class Tree:
 
     def add_device(self, addr, parent_rel, vendor, device, cls, rev, subv,
                    subd, bar0, bar_size, numa=0, vf=False, sriov=None,
-                   extra_res=None):
+                   extra_res=None, reset=True):
         """Creates sys/<parent_rel>/<addr>/ with the kernel's attribute
         files and its bus/pci/devices link. Returns the group number."""
         if os.path.lexists(self.dev(addr)):
@@ -398,7 +398,10 @@ class Tree:
         _create(os.path.join(d, 'enable'), '%d\n' % (0 if vf else 1))
         _create(os.path.join(d, 'driver_override'), '(null)\n')
         _create(os.path.join(d, 'remove'), '', 0o200)
-        _create(os.path.join(d, 'reset'), '', 0o200)
+        # The kernel shows reset only for a device it can reset
+        # (pci_dev_reset_attr_is_visible()).
+        if reset:
+            _create(os.path.join(d, 'reset'), '', 0o200)
         _create(os.path.join(d, 'modalias'),
                'pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X\n'
                % (vendor, device, subv, subd, cls >> 16, (cls >> 8) & 0xff,
@@ -479,7 +482,8 @@ class Tree:
                         self.attr_int(pf, 'subsystem_vendor'),
                         self.attr_int(pf, 'subsystem_device'),
                         vfbar + VF_BAR_SIZE * index, VF_BAR_SIZE,
-                        numa=self.attr_int(pf, 'numa_node'), vf=True)
+                        numa=self.attr_int(pf, 'numa_node'), vf=True,
+                        reset=self.vf_reset_mode(pf) != 'none')
         _symlink('../' + pf, self.dev(addr, 'physfn'))
         return addr
 
@@ -682,6 +686,51 @@ class Tree:
                               % (pf, cur))
         self.set_num_vfs_now(pf, n)
 
+    # ---- function reset ------------------------------------------------------
+    # mkfakehost's reset= of a PF says how its VFs reset: 'ok' (default),
+    # 'none' (no reset attribute: the device has no reset method) or 'fail'
+    # (the attribute is there but the reset fails, -ENOTTY). Each reset
+    # done appends a line to .fakehost/resets/ADDR, for the tests.
+    RESET_MODES = ('ok', 'none', 'fail')
+
+    def set_vf_reset_mode(self, pf, mode):
+        if mode not in self.RESET_MODES:
+            raise ValueError('%s: bad reset mode %r (known: %s)'
+                             % (pf, mode, ', '.join(self.RESET_MODES)))
+        meta = self.load_meta()
+        meta.setdefault('reset', {})[pf] = mode
+        self.save_meta(meta)
+
+    def vf_reset_mode(self, pf):
+        return self.load_meta().get('reset', {}).get(pf, 'ok')
+
+    def resets_path(self, addr):
+        return os.path.join(self.meta_dir, 'resets', addr)
+
+    def resets(self, addr):
+        """One line per reset done, naming the driver bound at the time."""
+        try:
+            return _read(self.resets_path(addr)).splitlines()
+        except FileNotFoundError:
+            return []
+
+    def reset_store(self, addr, text):
+        """reset_store(): "1" resets the function, anything else EINVAL."""
+        try:
+            v = int(text.strip(), 0)
+        except ValueError:
+            v = None
+        if v != 1:
+            raise KernelError(errno.EINVAL, '%s: bad reset value %r'
+                              % (addr, text))
+        pf = self.physfn(addr)
+        if pf is not None and self.vf_reset_mode(pf) == 'fail':
+            raise KernelError(errno.ENOTTY, '%s: function reset failed'
+                              % addr)
+        os.makedirs(os.path.dirname(self.resets_path(addr)), exist_ok=True)
+        with open(self.resets_path(addr), 'a') as f:
+            f.write('driver=%s\n' % (self.driver_of(addr) or 'none'))
+
     # ---- removal ---------------------------------------------------------------
     def remove_device(self, addr):
         """pci_stop_and_remove_bus_device(): VFs first, driver released,
@@ -709,3 +758,4 @@ class Tree:
             pass
         _unlink(self.dev(addr))
         _rmtree(real)
+        _unlink(self.resets_path(addr))   # a new device starts at zero

@@ -179,6 +179,7 @@ class Bulk(unittest.TestCase):
             for bad in (['--pf', '0000:3b:00.0,type=nosuch'],
                         ['--pf', '3b:00'],
                         ['--pf', '0000:3b:00.0,bogus=1'],
+                        ['--pf', '0000:3b:00.0,reset=maybe'],
                         ['--pf', '0000:ff:00.0,total=300']):
                 r = subprocess.run([MKFAKEHOST, '--root', root, '--force'] + bad,
                                    capture_output=True, text=True)
@@ -325,6 +326,70 @@ class Kernel(Base):
         self.assertTrue(os.path.isdir(self.dev('0000:3b:00.0')))
         subprocess.run([REMOVE, '--root', self.root, '0000:3b:00.0'], check=True)
         self.assertFalse(os.path.lexists(self.dev('0000:3b:00.0')))
+
+
+class Reset(Base):
+    """reset: recorded per device in .fakehost/resets (not in sysfs);
+    reset=none leaves the attribute out, reset=fail refuses the reset."""
+    spec = SPEC + ['--pf', '0000:60:00.0,type=net,total=2,num=1,reset=none',
+                   '--pf', '0000:61:00.0,type=net,total=2,num=1,reset=fail']
+
+    def resets(self, addr):
+        path = os.path.join(self.root, '.fakehost', 'resets', addr)
+        try:
+            with open(path) as f:
+                return f.read().splitlines()
+        except FileNotFoundError:
+            return []
+
+    def test_reset_recorded(self):
+        vf = '0000:5e:00.1'
+        self.assertEqual(os.stat(self.dev(vf, 'reset')).st_mode & 0o777, 0o200)
+        self.assertEqual(self.resets(vf), [])
+        self.write(self.dev(vf, 'reset'), '1')
+        self.assertTrue(settle(lambda: len(self.resets(vf)) == 1))
+        self.assertEqual(self.resets(vf), ['driver=virtio-pci'])
+        # Write-only: emptied again, so the next write is seen as one.
+        self.assertTrue(settle(lambda: self.read(vf, 'reset') == ''))
+        self.write(self.dev(vf, 'reset'), '1\n')
+        self.assertTrue(settle(lambda: len(self.resets(vf)) == 2))
+        # Anything but 1 is refused (EINVAL) and resets nothing.
+        self.write(self.dev(vf, 'reset'), '2')
+        time.sleep(0.1)
+        self.assertEqual(len(self.resets(vf)), 2)
+        self.assertEqual(self.resets('0000:5e:00.2'), [])
+        # The record lives outside the sysfs layout, and a VF made anew
+        # starts at zero.
+        self.assertFalse(os.path.exists(os.path.join(self.bus, 'resets')))
+        pf = '0000:5e:00.0'
+        self.write(self.dev(pf, 'sriov_numvfs'), '0')
+        self.assertTrue(settle(lambda: self.numvfs_is(pf, 0)))
+        self.write(self.dev(pf, 'sriov_numvfs'), '2')
+        self.assertTrue(settle(lambda: self.numvfs_is(pf, 2)))
+        self.assertEqual(self.resets(vf), [])
+
+    def test_no_reset_attribute(self):
+        self.assertFalse(os.path.exists(self.dev('0000:60:00.1', 'reset')))
+        # The PF itself keeps its own.
+        self.assertTrue(os.path.exists(self.dev('0000:60:00.0', 'reset')))
+        # Also on VFs the fake kernel makes later.
+        pf = '0000:60:00.0'
+        self.write(self.dev(pf, 'sriov_numvfs'), '0')
+        self.assertTrue(settle(lambda: self.numvfs_is(pf, 0)))
+        self.write(self.dev(pf, 'sriov_numvfs'), '2')
+        self.assertTrue(settle(lambda: self.numvfs_is(pf, 2)))
+        self.assertFalse(os.path.exists(self.dev('0000:60:00.2', 'reset')))
+
+    def test_reset_fails(self):
+        vf = '0000:61:00.1'
+        self.assertTrue(os.path.exists(self.dev(vf, 'reset')))
+        self.write(self.dev(vf, 'reset'), '1')
+        self.assertTrue(settle(lambda: self.read(vf, 'reset') == ''))
+        time.sleep(0.1)
+        self.assertEqual(self.resets(vf), [])
+        # The kernel still works for the next device.
+        self.write(self.dev('0000:5e:00.1', 'reset'), '1')
+        self.assertTrue(settle(lambda: len(self.resets('0000:5e:00.1')) == 1))
 
 
 class NoVariant(Base):

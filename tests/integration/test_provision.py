@@ -152,6 +152,56 @@ class Provisioning(unittest.TestCase):
         self.assertIsNone(h.manager_error("Release", vf, UUID))
         self.assertEqual(h.vf_state(vf), "free")
 
+    def resets(self, vf):
+        """The fake kernel's record of the resets done to vf (one line
+        each, naming the driver bound at the time)."""
+        path = os.path.join(self.h.root, ".fakehost", "resets", vf)
+        if not os.path.exists(path):
+            return []
+        with open(path) as f:
+            return f.read().splitlines()
+
+    def test_release_resets_the_vf(self):
+        """A VF leaving a VM is reset once, on its policy VFIO driver,
+        before it is free for the next one."""
+        h = self.h
+        self.assertIsNone(h.manager_error("Provision", PF, 2))
+        vf = h.vf_addresses(PF)[0]
+        self.assertIsNone(h.manager_error("Claim", vf, UUID, "vm2"))
+        self.assertEqual(self.resets(vf), [])
+        self.assertIsNone(h.manager_error("Release", vf, UUID))
+        self.assertEqual(h.vf_state(vf), "free")
+        h.wait_until(lambda: self.resets(vf), f"a reset of {vf}")
+        self.assertEqual(self.resets(vf), ["driver=vfmig_virtio_pci"])
+        self.assertEqual(h.driver_of(vf), "vfmig_virtio_pci")
+        # A repeated release of a free VF does not reset it again, and the
+        # neighbour was never touched.
+        self.assertIsNone(h.manager_error("Release", vf, UUID))
+        self.assertEqual(self.resets(vf), ["driver=vfmig_virtio_pci"])
+        self.assertEqual(self.resets(h.vf_addresses(PF)[1]), [])
+
+    def test_release_without_reset_quarantines(self):
+        """A VF the kernel cannot reset must not go to another VM
+        silently: the release quarantines it, naming the VF and why."""
+        with vt.Host(polkit=False, pfs=[PF + ",reset=none"],
+                     num_vfs={PF: 1}) as h:
+            vf = h.vf_addresses(PF)[0]
+            self.assertFalse(os.path.exists(
+                h.sysfs_path(f"bus/pci/devices/{vf}/reset")))
+            self.assertIsNone(h.manager_error("Claim", vf, UUID, "vm2"))
+            err = h.manager_error("Release", vf, UUID)
+            self.assertIsNotNone(err)
+            self.assertIn(vf, err[1])
+            self.assertIn("quarantined", err[1])
+            self.assertEqual(h.vf_state(vf), "quarantined")
+            reason = h.get_property(vt.vf_path(vf), vt.VF_IFACE,
+                                    "QuarantineReason")
+            self.assertIn(vf, reason)
+            self.assertIn("reset", reason)
+            # Not handed out again until an administrator clears it.
+            err = h.manager_error("Claim", vf, UUID, "vm2")
+            self.assertEqual(err[0], E + "Quarantined", err)
+
     def driver_state(self):
         """Drivers, overrides and the pool as the bus shows them (the
         journal itself is replaced by a directory in these tests)."""

@@ -575,3 +575,21 @@ gboolean host_unbind(Host *host, const char *vf, GError **error)
                                       error) &&
                wait_override_cleared(host, addr, error);
 }
+
+gboolean host_reset_device(Host *host, const char *address, GError **error)
+{
+        char addr[PCI_ADDRESS_STRLEN];
+        g_autofree char *path = NULL;
+
+        if (!check_device(host, address, addr, error))
+                return FALSE;
+        path = device_path(host, addr, "reset");
+        /* pci_dev_reset_attr_is_visible(): no attribute, no reset method. */
+        if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+                g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_FAILED,
+                            "%s cannot be reset: the kernel shows no reset attribute for it (no reset method)",
+                            addr);
+                return FALSE;
+        }
+        return write_file(path, addr, "reset", "1", error);
+}

@@ -54,3 +54,10 @@ gboolean host_bind(Host *host, const char *vf, const char *driver,
                    GError **error);
 /* Unbinds from the current driver (if any) and clears driver_override. */
 gboolean host_unbind(Host *host, const char *vf, GError **error);
+/* Function reset (the kernel's pci_reset_function) through the device's
+ * reset attribute. The kernel shows that attribute only for a device it
+ * can reset: without it, FALSE with VFMIG_ERROR_FAILED naming the device
+ * (the caller decides what that means). A reset the kernel refuses
+ * (-ENOTTY, ...) is VFMIG_ERROR_IO. No wait for an effect: the kernel
+ * resets before write() returns, and nothing in sysfs shows it. */
+gboolean host_reset_device(Host *host, const char *address, GError **error);

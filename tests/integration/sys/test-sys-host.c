@@ -699,6 +699,76 @@ static void test_hot_remove(Fixture *f, gconstpointer data)
         g_assert_error(error, VFMIG_ERROR, VFMIG_ERROR_NO_SUCH_DEVICE);
 }
 
+/* ---- function reset ---- */
+
+/* The fake kernel's record of resets done to addr (one line each),
+ * kept beside the tree, not in sysfs. */
+static guint count_resets(Fixture *f, const char *addr)
+{
+        g_autofree char *p = g_build_filename(f->root, ".fakehost", "resets",
+                                              addr, NULL);
+        g_autofree char *text = NULL;
+        guint n = 0;
+
+        if (!g_file_get_contents(p, &text, NULL, NULL))
+                return 0;
+        for (const char *c = text; *c; c++)
+                n += *c == '\n';
+        return n;
+}
+
+static void wait_resets(Fixture *f, const char *addr, guint want)
+{
+        for (int i = 0; i < 2500 && count_resets(f, addr) < want; i++)
+                g_usleep(2000);
+        g_assert_cmpuint(count_resets(f, addr), ==, want);
+}
+
+static void test_reset(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GError) error = NULL;
+
+        g_assert_cmpuint(count_resets(f, "0000:3b:00.1"), ==, 0);
+        g_assert_true(host_reset_device(f->host, "3b:00.1", &error));
+        g_assert_no_error(error);
+        wait_resets(f, "0000:3b:00.1", 1);
+        g_assert_true(host_reset_device(f->host, "0000:3b:00.1", &error));
+        g_assert_no_error(error);
+        wait_resets(f, "0000:3b:00.1", 2);
+        /* Only that device, and nothing else changed about it. */
+        g_assert_cmpuint(count_resets(f, "0000:3b:00.2"), ==, 0);
+        assert_bound(f, "0000:3b:00.1", "virtio-pci", "(null)");
+
+        g_assert_false(host_reset_device(f->host, "0000:3b:07.0", &error));
+        g_assert_error(error, VFMIG_ERROR, VFMIG_ERROR_NO_SUCH_DEVICE);
+        g_assert_nonnull(strstr(error->message, "0000:3b:07.0"));
+        g_clear_error(&error);
+        g_assert_false(host_reset_device(f->host, "../..", &error));
+        g_assert_error(error, VFMIG_ERROR, VFMIG_ERROR_INVALID_ARGUMENT);
+}
+
+/* A device the kernel cannot reset has no reset attribute: an error that
+ * names the device, and nothing written. */
+static void test_reset_missing(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GError) error = NULL;
+        g_autofree char *p = dev_file(f, "0000:c0:00.1", "reset");
+
+        g_assert_false(g_file_test(p, G_FILE_TEST_EXISTS));
+        g_assert_false(host_reset_device(f->host, "0000:c0:00.1", &error));
+        g_assert_error(error, VFMIG_ERROR, VFMIG_ERROR_FAILED);
+        g_assert_nonnull(strstr(error->message, "0000:c0:00.1"));
+        g_assert_nonnull(strstr(error->message, "reset"));
+        g_clear_error(&error);
+        g_assert_false(g_file_test(p, G_FILE_TEST_EXISTS));
+        g_usleep(50 * 1000);
+        g_assert_cmpuint(count_resets(f, "0000:c0:00.1"), ==, 0);
+        /* Its PF keeps its own reset. */
+        g_assert_true(host_reset_device(f->host, "0000:c0:00.0", &error));
+        g_assert_no_error(error);
+        wait_resets(f, "0000:c0:00.0", 1);
+}
+
 int main(int argc, char **argv)
 {
         g_test_init(&argc, &argv, NULL);
@@ -722,6 +792,9 @@ int main(int argc, char **argv)
             test_bind_probe_fails);
         ADD("/sys/attrs", NULL, test_attrs);
         ADD("/sys/hot-remove", NULL, test_hot_remove);
+        ADD("/sys/reset/done", NULL, test_reset);
+        ADD("/sys/reset/missing", "--pf=0000:c0:00.0,type=net,total=2,num=1,reset=none",
+            test_reset_missing);
 #undef ADD
         return g_test_run();
 }
