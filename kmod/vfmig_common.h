@@ -112,7 +112,7 @@ void vfmig_resume_put(struct vfmig_vf *vf, int err);
 /* vfmig_migrate.c */
 extern const struct vfio_migration_ops vfmig_mig_ops;
 void vfmig_mig_init(struct vfmig_vf *vf);
-void vfmig_mig_open(struct vfmig_vf *vf);
+int vfmig_mig_open(struct vfmig_vf *vf);
 void vfmig_mig_close(struct vfmig_vf *vf);
 void vfmig_mig_reset_done(struct vfmig_vf *vf);
 int vfmig_read_features(struct vfmig_vf *vf);

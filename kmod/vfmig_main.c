@@ -22,8 +22,13 @@ static int vfmig_open_device(struct vfio_device *vdev)
 	ret = vfio_pci_core_enable(&vf->core);
 	if (ret)
 		return ret;
-	if (vf->migratable)
-		vfmig_mig_open(vf);
+	if (vf->migratable) {
+		ret = vfmig_mig_open(vf);
+		if (ret) {
+			vfio_pci_core_disable(&vf->core);
+			return ret;
+		}
+	}
 	vfio_pci_core_finish_enable(&vf->core);
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/poll.h>
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
 
@@ -44,6 +45,11 @@ struct vfmig_save_file {
 	bool finished;		/* trailer queued */
 	bool counted;		/* saves counter bumped */
 	int err;		/* nonzero: every call fails with it */
+	/*
+	 * poll() waiters: woken when data is queued by someone other than
+	 * the reader (STOP_COPY entry) and when the file goes into error.
+	 */
+	wait_queue_head_t wq;
 };
 
 /* ---- save side ---- */
@@ -67,14 +73,23 @@ static int vfmig_save_append(struct vfmig_save_file *sf, size_t extra,
 	return 0;
 }
 
-/* Reads the whole device-parts blob through the get object. */
-static int vfmig_capture(struct vfmig_save_file *sf, u8 **blob, u32 *len)
+/* Metadata+get pairs tried while the device runs (its state may change). */
+#define VFMIG_CAPTURE_TRIES	3
+
+/*
+ * One metadata+get pair. *raced: the get disagreed with the size just
+ * read, either refusing the buffer as too small (the device reports
+ * EINVAL) or returning another byte count.
+ */
+static int vfmig_capture_once(struct vfmig_save_file *sf, u8 **blob,
+			      u32 *len, bool *raced)
 {
 	struct vfmig_vf *vf = sf->vf;
 	u32 size, res = 0, count;
 	u8 *b;
 	int ret;
 
+	*raced = false;
 	ret = vfmig_admin_parts_size(vf, sf->obj_id, &size);
 	if (ret)
 		return ret;
@@ -84,7 +99,10 @@ static int vfmig_capture(struct vfmig_save_file *sf, u8 **blob, u32 *len)
 	if (!b)
 		return -ENOMEM;
 	ret = vfmig_admin_parts_get(vf, sf->obj_id, b, size, &res);
-	if (!ret && (res != size || vfmig_parts_walk(b, res, &count))) {
+	if (ret == -EINVAL) {
+		*raced = true;
+	} else if (!ret && (res != size || vfmig_parts_walk(b, res, &count))) {
+		*raced = res != size;
 		pci_warn(vfmig_pdev(vf),
 			 "save: short device parts read (%u of %u bytes)\n",
 			 res, size);
@@ -97,6 +115,28 @@ static int vfmig_capture(struct vfmig_save_file *sf, u8 **blob, u32 *len)
 	*blob = b;
 	*len = size;
 	return 0;
+}
+
+/*
+ * Reads the whole device-parts blob through the get object. A running
+ * device may change its state size between the two commands, so a
+ * disagreeing get is retried a few times; a stopped one must not change.
+ */
+static int vfmig_capture(struct vfmig_save_file *sf, u8 **blob, u32 *len)
+{
+	struct vfmig_vf *vf = sf->vf;
+	bool raced;
+	int ret, i;
+
+	for (i = 1; ; i++) {
+		ret = vfmig_capture_once(sf, blob, len, &raced);
+		if (!ret || !raced || READ_ONCE(vf->stopped) ||
+		    i >= VFMIG_CAPTURE_TRIES)
+			return ret;
+		pci_info(vfmig_pdev(vf),
+			 "save: device state changed size during capture (%d), retry %d\n",
+			 ret, i);
+	}
 }
 
 /* Queues @blob as the next generation, unless it equals the last one. */
@@ -209,6 +249,7 @@ static void vfmig_save_disable(struct vfmig_save_file *sf, int err)
 	sf->len = 0;
 	sf->pos = 0;
 	mutex_unlock(&sf->lock);
+	wake_up_interruptible_poll(&sf->wq, EPOLLIN | EPOLLRDNORM | EPOLLERR);
 }
 
 static ssize_t vfmig_save_read(struct file *filp, char __user *ubuf,
@@ -311,6 +352,29 @@ out:
 	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
 }
 
+/*
+ * Readable when unread data is queued, at the end of the stream (read()
+ * gives EOF) or in the error state (EPOLLERR too; read() gives the
+ * error). After ENOMSG in PRE_COPY nothing is queued until a read or
+ * PRECOPY_INFO re-reads the device, so poll() waits for the device to
+ * leave PRE_COPY (STOP_COPY queues the final data) or for an error.
+ */
+static __poll_t vfmig_save_poll(struct file *filp,
+				struct poll_table_struct *wait)
+{
+	struct vfmig_save_file *sf = filp->private_data;
+	__poll_t mask = 0;
+
+	poll_wait(filp, &sf->wq, wait);
+	mutex_lock(&sf->lock);
+	if (sf->err)
+		mask = EPOLLIN | EPOLLRDNORM | EPOLLERR;
+	else if (sf->len != sf->pos || sf->finished)
+		mask = EPOLLIN | EPOLLRDNORM;
+	mutex_unlock(&sf->lock);
+	return mask;
+}
+
 static int vfmig_save_release(struct inode *inode, struct file *filp)
 {
 	struct vfmig_save_file *sf = filp->private_data;
@@ -325,6 +389,7 @@ static int vfmig_save_release(struct inode *inode, struct file *filp)
 static const struct file_operations vfmig_save_fops = {
 	.owner = THIS_MODULE,
 	.read = vfmig_save_read,
+	.poll = vfmig_save_poll,
 	.unlocked_ioctl = vfmig_save_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.release = vfmig_save_release,
@@ -365,6 +430,7 @@ static struct file *vfmig_save_start(struct vfmig_vf *vf, bool precopy)
 	if (!sf)
 		return ERR_PTR(-ENOMEM);
 	mutex_init(&sf->lock);
+	init_waitqueue_head(&sf->wq);
 	sf->vf = vf;
 	filp = anon_inode_getfile("vfmig_save", &vfmig_save_fops, sf, O_RDONLY);
 	if (IS_ERR(filp)) {
@@ -432,6 +498,8 @@ static int vfmig_save_final(struct vfmig_vf *vf)
 	if (ret && !sf->err)
 		sf->err = ret;
 	mutex_unlock(&sf->lock);
+	wake_up_interruptible_poll(&sf->wq, EPOLLIN | EPOLLRDNORM |
+					    (ret ? EPOLLERR : 0));
 	if (ret) {
 		pci_warn(vfmig_pdev(vf), "save: final state failed (%d)\n", ret);
 		vfmig_set_error(vf, ret);
@@ -635,11 +703,30 @@ void vfmig_mig_init(struct vfmig_vf *vf)
 	vf->mig_state = VFIO_DEVICE_STATE_RUNNING;
 }
 
-void vfmig_mig_open(struct vfmig_vf *vf)
+/*
+ * A new user starts in RUNNING, so the device must run: if resuming it
+ * failed earlier (at close or in a deferred reset) it is still stopped,
+ * and the open is refused unless resuming it now works.
+ */
+int vfmig_mig_open(struct vfmig_vf *vf)
 {
+	int ret = 0;
+
 	mutex_lock(&vf->state_mutex);
+	if (vf->stopped) {
+		ret = vfmig_admin_mode_set(vf, false);
+		if (ret) {
+			pci_warn(vfmig_pdev(vf),
+				 "open: device still stopped, resume failed (%d)\n",
+				 ret);
+			vfmig_set_error(vf, ret);
+		} else {
+			WRITE_ONCE(vf->stopped, false);
+		}
+	}
 	vf->mig_state = VFIO_DEVICE_STATE_RUNNING;
 	vfmig_state_mutex_unlock(vf);
+	return ret;
 }
 
 void vfmig_mig_close(struct vfmig_vf *vf)

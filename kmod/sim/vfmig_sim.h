@@ -31,6 +31,7 @@ enum vfmig_sim_fault_kind {
 	VFMIG_SIM_FAULT_EAGAIN,
 	VFMIG_SIM_FAULT_SHORT,
 	VFMIG_SIM_FAULT_SLOW,
+	VFMIG_SIM_FAULT_GROW,
 	VFMIG_SIM_FAULT_MAX,
 	VFMIG_SIM_FAULT_INVALID = -EINVAL,
 };
@@ -43,10 +44,13 @@ struct vfmig_sim_fault {
 	u16 status;
 	u16 qualifier;
 	u32 delay_ms;
+	u32 bytes;		/* grow: vendor blob growth */
 	u32 hits;
 };
 
 #define VFMIG_SIM_MAX_OBJS	8
+/* largest vendor blob a "grow" fault makes (the 4 MiB state limit) */
+#define VFMIG_SIM_GROW_MAX	(4u << 20)
 
 struct vfmig_sim_obj {
 	u32 id;

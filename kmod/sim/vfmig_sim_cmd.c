@@ -36,6 +36,29 @@ static int vfmig_sim_status(struct vfmig_sim_vf *v, int op, u16 status,
 }
 
 /*
+ * Models a running device whose state grows between two commands (a
+ * "grow" fault): the vendor blob gets @bytes longer, refilled from its seed.
+ */
+static int vfmig_sim_grow(struct vfmig_sim_vf *v, int op, u32 bytes)
+{
+	u32 size = v->st.blob_size + bytes;
+	u8 *blob;
+
+	if (size < bytes || size > VFMIG_SIM_GROW_MAX)
+		return vfmig_sim_status(v, op, VFMIG_ADMIN_STATUS_EINVAL,
+					VFMIG_ADMIN_Q_INVALID_FIELD);
+	blob = vfmig_zalloc(size);
+	if (!blob)
+		return vfmig_sim_status(v, op, VFMIG_ADMIN_STATUS_ENOMEM,
+					VFMIG_ADMIN_Q_NORESOURCE);
+	vfmig_blob_fill(blob, size, v->st.blob_seed);
+	vfmig_free(v->st.blob);
+	v->st.blob = blob;
+	v->st.blob_size = size;
+	return 0;
+}
+
+/*
  * Runs the armed fault for @op. Returns 0 to go on, 1 for a short read,
  * or the command's error.
  */
@@ -72,6 +95,8 @@ static int vfmig_sim_fault(struct vfmig_sim_vf *v, int op)
 		}
 		msleep(f->delay_ms);
 		return 0;
+	case VFMIG_SIM_FAULT_GROW:
+		return vfmig_sim_grow(v, op, f->bytes);
 	default:
 		return 0;
 	}
@@ -551,6 +576,7 @@ static const char * const vfmig_sim_fault_names[VFMIG_SIM_FAULT_MAX] = {
 	[VFMIG_SIM_FAULT_EAGAIN] = "eagain",
 	[VFMIG_SIM_FAULT_SHORT] = "short",
 	[VFMIG_SIM_FAULT_SLOW] = "slow",
+	[VFMIG_SIM_FAULT_GROW] = "grow",
 };
 
 const char *vfmig_sim_fault_kind_to_string(int k)

@@ -117,10 +117,11 @@ static size_t vfmig_sim_show_fault(struct vfmig_sim_vf *v, char *buf, size_t cap
 	if (f->kind == VFMIG_SIM_FAULT_NONE)
 		return scnprintf(buf, cap, "none\nhits=%u\n", f->hits);
 	return scnprintf(buf, cap,
-			 "kind=%s opcode=%s count=%d skip=%u status=%u qualifier=%u delay_ms=%u\nhits=%u\n",
+			 "kind=%s opcode=%s count=%d skip=%u status=%u qualifier=%u delay_ms=%u bytes=%u\nhits=%u\n",
 			 vfmig_sim_fault_kind_to_string(f->kind),
 			 vfmig_sim_opcode_name(f->opcode), f->count, f->skip,
-			 f->status, f->qualifier, f->delay_ms, f->hits);
+			 f->status, f->qualifier, f->delay_ms, f->bytes,
+			 f->hits);
 }
 
 static int vfmig_sim_fault_key(struct vfmig_sim_fault *f, char *key, char *val)
@@ -156,6 +157,10 @@ static int vfmig_sim_fault_key(struct vfmig_sim_fault *f, char *key, char *val)
 		ret = kstrtou16(val, 0, &f->qualifier);
 	} else if (!strcmp(key, "delay_ms")) {
 		ret = kstrtou32(val, 0, &f->delay_ms);
+	} else if (!strcmp(key, "bytes")) {
+		ret = kstrtou32(val, 0, &f->bytes);
+		if (!ret && (!f->bytes || f->bytes > VFMIG_SIM_GROW_MAX))
+			ret = -EINVAL;
 	} else {
 		ret = -EINVAL;
 	}
@@ -170,6 +175,7 @@ static int vfmig_sim_store_fault(struct vfmig_sim_vf *v, char *text)
 		.status = VFMIG_ADMIN_STATUS_EINVAL,
 		.qualifier = VFMIG_ADMIN_Q_INVALID_FIELD,
 		.delay_ms = 2000,
+		.bytes = 512,
 		.hits = v->fault.hits,
 	};
 	char *tok, *s = strim(text);

@@ -5,11 +5,13 @@
  * and a device reset in the middle of saving and of resuming.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #include "cases.h"
 #include "guest-util.h"
@@ -402,6 +404,89 @@ static int case_resume_short_write(const char *a_vf, const char *b_vf)
 	return 1;
 }
 
+/* poll() on @fd with @ms timeout; returns revents, 0 on timeout, -errno. */
+static int poll_fd(int fd, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int n = poll(&pfd, 1, ms);
+
+	if (n < 0)
+		return -errno;
+	return n ? pfd.revents : 0;
+}
+
+/*
+ * poll() on the save fd: readable with data queued, not readable after
+ * ENOMSG in PRE_COPY, woken by PRE_COPY -> STOP_COPY (final data), readable
+ * at EOF, and POLLERR once the fd is dead (PRE_COPY cancelled).
+ */
+static int case_save_poll(const char *vf)
+{
+	struct vmt_buf b = { 0 };
+	struct vmt_dev d;
+	uint64_t t0, ms;
+	int fd = -1, got = 0, r, status;
+	ssize_t n;
+	uint8_t x[16];
+	pid_t pid;
+
+	CHECK(vmt_dev_open(&d, vf) == 0, "open");
+	CHECK(sim_state_set(vf, "mac=52:54:00:ab:cd:80 blob_size=1000 "
+			    "blob_seed=80") == 0, "set state");
+	CHECK(vmt_set_state(&d, VFIO_DEVICE_STATE_PRE_COPY, &fd) == 0 &&
+	      fd >= 0, "-> PRE_COPY");
+	r = poll_fd(fd, 0);
+	CHECK(r == POLLIN, "initial data queued: revents %#x, want POLLIN", r);
+	n = vmt_read_all(fd, &b.p, &b.cap, 1, &got);
+	CHECK(n > 0 && got, "read to ENOMSG: %zd", n);
+	r = poll_fd(fd, 0);
+	CHECK(r == 0, "after ENOMSG: revents %#x, want none", r);
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		uint64_t c0 = vmt_now_ns();
+		int rv = poll_fd(fd, 5000);
+
+		tap_diag("poller: revents %#x after %llu ms", rv,
+			 (unsigned long long)((vmt_now_ns() - c0) / 1000000));
+		fflush(stdout);
+		_exit(rv == POLLIN ? 0 : 1);
+	}
+	CHECK(pid > 0, "fork");
+	usleep(300 * 1000);
+	t0 = vmt_now_ns();
+	r = vmt_set_state(&d, VFIO_DEVICE_STATE_STOP_COPY, NULL);
+	CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+	ms = (vmt_now_ns() - t0) / 1000000;
+	CHECK(r == 0, "-> STOP_COPY: %s", strerror(-r));
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "the poller was not woken readable by STOP_COPY");
+	CHECK(ms < 3000, "the poller woke %llu ms after STOP_COPY",
+	      (unsigned long long)ms);
+	n = vmt_read_all(fd, &b.p, &b.cap, 0, NULL);
+	CHECK(n > 0, "final data: %zd", n);
+	r = poll_fd(fd, 0);
+	CHECK(r == POLLIN, "at EOF: revents %#x, want POLLIN", r);
+	close(fd);
+	CHECK(vmt_set_state(&d, VFIO_DEVICE_STATE_RUNNING, NULL) == 0,
+	      "-> RUNNING");
+
+	/* A cancelled PRE_COPY leaves a dead fd: POLLERR, read fails. */
+	CHECK(vmt_set_state(&d, VFIO_DEVICE_STATE_PRE_COPY, &fd) == 0 &&
+	      fd >= 0, "-> PRE_COPY again");
+	CHECK(vmt_set_state(&d, VFIO_DEVICE_STATE_RUNNING, NULL) == 0,
+	      "PRE_COPY -> RUNNING");
+	r = poll_fd(fd, 0);
+	CHECK(r > 0 && (r & POLLERR), "dead fd: revents %#x, want POLLERR", r);
+	n = read(fd, x, sizeof(x));
+	CHECK(n < 0, "read on the dead fd returned %zd", n);
+	close(fd);
+	free(b.p);
+	vmt_dev_close(&d);
+	return 1;
+}
+
 void cases_data(const struct vmt_env *env)
 {
 	RUN_CASE("save net VF A in STOP_COPY, restore into B: B equals A",
@@ -424,4 +509,6 @@ void cases_data(const struct vmt_env *env)
 		 case_reset_saving(env->vf[0], env->vf[1]));
 	RUN_CASE("reset in RESUMING: RUNNING, resume fd fails with ENODEV, state untouched",
 		 case_reset_resuming(env->vf[0], env->vf[1]));
+	RUN_CASE("poll() on the save fd: data, none after ENOMSG, woken by STOP_COPY, EOF, POLLERR",
+		 case_save_poll(env->vf[0]));
 }
