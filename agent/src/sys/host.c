@@ -9,6 +9,7 @@
 #include "core/pci-address.h"
 #include "core/vfmig-error.h"
 #include "host.h"
+#include "io-util.h"
 
 /*
  * The real kernel acts on a sysfs write before write() returns; the fake
@@ -160,24 +161,16 @@ static gboolean read_file(const char *path, const char *address,
 /* 0 or the errno of the failed open/write/close. */
 static int write_raw(const char *path, const char *value)
 {
-        size_t len = strlen(value), done = 0;
-        int fd, e;
+        int fd, r;
 
         /* O_TRUNC: sysfs ignores it, a plain file (the fake tree) needs it. */
         fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
         if (fd < 0)
                 return errno;
-        while (done < len) {
-                ssize_t n = write(fd, value + done, len - done);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        e = errno;
-                        close(fd);
-                        return e;
-                }
-                done += n;
+        r = io_write_all(fd, value, strlen(value));
+        if (r < 0) {
+                close(fd);
+                return -r;
         }
         return close(fd) < 0 ? errno : 0;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/vfmig-error.h"
+#include "io-util.h"
 #include "journal.h"
 
 #define JOURNAL_NAME "pool.journal"
@@ -23,21 +24,6 @@ static gboolean set_io_error(GError **error, int err, const char *what,
         g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_IO, "Failed to %s %s: %s",
                     what, path, g_strerror(err));
         return FALSE;
-}
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-        while (len > 0) {
-                ssize_t n = write(fd, buf, len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                buf += n;
-                len -= (size_t) n;
-        }
-        return 0;
 }
 
 static int fsync_dir(const char *dir)
@@ -69,7 +55,7 @@ gboolean journal_save(const char *state_dir, const Pool *pool, GError **error)
 
         /* Data on disk before the name points at it, and the name on disk
          * before we report success: a crash leaves the old or the new. */
-        r = write_all(fd, text, strlen(text));
+        r = io_write_all(fd, text, strlen(text));
         if (r == 0 && fsync(fd) < 0)
                 r = -errno;
         if (close(fd) < 0 && r == 0)
