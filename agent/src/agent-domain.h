@@ -73,6 +73,10 @@ typedef enum {
         _AGENT_DOMAIN_EVENT_INVALID = -EINVAL,
 } AgentDomainEvent;
 
+/* "started-booted", ... (for logs). */
+const char *agent_domain_event_to_string(AgentDomainEvent e);
+AgentDomainEvent agent_domain_event_from_string(const char *s);
+
 void agent_domain_event(Agent *agent, const char *uuid, const char *name,
                         AgentDomainEvent event);
 

@@ -189,19 +189,13 @@ static gboolean check_owner(const char *address, const char *uuid, GError **erro
         return TRUE;
 }
 
-/* Where a VF was bound before take_vf moved it, to put it back. */
-typedef struct {
-        gboolean rebound;
-        char *driver;
-        char *override;
-} DriverBefore;
-
-static void driver_before_clear(DriverBefore *b)
+/* DriverBefore (agent-private.h): where a VF was bound before take_vf
+ * moved it, to put it back. */
+void driver_before_clear(DriverBefore *b)
 {
         g_clear_pointer(&b->driver, g_free);
         g_clear_pointer(&b->override, g_free);
 }
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(DriverBefore, driver_before_clear)
 
 /*
  * A VF handed to a VM must sit on a VFIO driver; with bind-on-claim the
@@ -209,8 +203,8 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(DriverBefore, driver_before_clear)
  * next reconciliation would quarantine a claim on any other driver.
  * *before records what it was bound to when it had to move it.
  */
-static gboolean prepare_driver_for_vm(Agent *a, const char *address,
-                                      DriverBefore *before, GError **error)
+gboolean agent_prepare_driver_for_vm(Agent *a, const char *address,
+                                     DriverBefore *before, GError **error)
 {
         Vf *vf = g_hash_table_lookup(a->inventory->vf_by_address, address);
         g_autofree char *driver_was = NULL;
@@ -261,8 +255,8 @@ static void wait_override(Agent *a, const char *address, const char *want)
  * Undoes prepare_driver_for_vm after the take failed, so that a refusal
  * really changes nothing: the old driver (or none) and the old override.
  */
-static gboolean restore_driver(Agent *a, const char *address,
-                               const DriverBefore *before, GError **error)
+gboolean agent_restore_driver(Agent *a, const char *address,
+                              const DriverBefore *before, GError **error)
 {
         g_autoptr(GError) local = NULL;
         gboolean ok;
@@ -332,7 +326,7 @@ static gboolean take_vf(Agent *a, const char *vf_in, const char *uuid,
                 return FALSE;
         g_clear_pointer(&copy, pool_free);
 
-        if (!prepare_driver_for_vm(a, address, &before, error))
+        if (!agent_prepare_driver_for_vm(a, address, &before, error))
                 return FALSE;
 
         /* The bind may have rescanned and committed (quarantines): take the
@@ -342,7 +336,7 @@ static gboolean take_vf(Agent *a, const char *vf_in, const char *uuid,
             agent_commit_pool(a, g_steal_pointer(&copy), &local))
                 return TRUE;
 
-        if (!before.rebound || restore_driver(a, address, &before, &undo)) {
+        if (!before.rebound || agent_restore_driver(a, address, &before, &undo)) {
                 g_propagate_error(error, g_steal_pointer(&local));
                 return FALSE;
         }
@@ -493,10 +487,15 @@ guint agent_expire_leases(Agent *a)
         for (guint i = 0; i < expired->len; i++) {
                 g_autoptr(GError) local = NULL;
                 const char *address = expired->pdata[i];
+                const PoolEntry *e = pool_lookup(a->pool, address);
+                g_autofree char *owner = e ? g_strdup(e->owner_uuid) : NULL;
 
-                if (agent_release(a, address, NULL, &local))
+                if (agent_release(a, address, NULL, &local)) {
                         n++;
-                else
+                        /* The incoming migration it was for never came. */
+                        if (owner)
+                                agent_migrations_lease_expired(a, owner, address);
+                } else
                         g_warning("Failed to release the expired reservation of %s: %s",
                                   address, local->message);
         }

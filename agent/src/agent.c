@@ -82,6 +82,10 @@ Agent *agent_new(const AgentOptions *opts, GError **error)
                 g_ptr_array_add(a->startup_report,
                                 g_strdup_printf("journal: %s", journal_report));
 
+        /* Migration records: a damaged file is set aside and reported. */
+        if (!agent_migrations_load(a, error))
+                return NULL;
+
         a->host = host_new(a->sysfs_root);
         a->inventory = pci_scan(a->host, a->config, &local);
         if (!a->inventory) {
@@ -130,6 +134,7 @@ void agent_free(Agent *a)
         host_free(a->host);
         inventory_free(a->inventory);
         pool_free(a->pool);
+        agent_migrations_free(a);
         if (a->startup_report)
                 g_ptr_array_unref(a->startup_report);
         g_free(a);

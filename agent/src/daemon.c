@@ -2,7 +2,8 @@
 /*
  * vfmigd's life: the agent, the bus connection and its name, sd_notify
  * (READY, STATUS, WATCHDOG), periodic reconciliation, udev-triggered
- * rescans, and a clean exit on SIGTERM/SIGINT.
+ * rescans, the libvirt monitor (daemon-libvirt.c), and a clean exit on
+ * SIGTERM/SIGINT.
  */
 #include <errno.h>
 #include <signal.h>
@@ -21,6 +22,7 @@ typedef struct {
         sd_bus *bus;
         BusService *service;
         DeviceMonitor *monitor;
+        DaemonLibvirt *libvirt;    /* NULL with --no-libvirt */
         guint rescan_id;
         int exit_code;
         guint64 watchdog_usec;  /* 0: no watchdog */
@@ -62,8 +64,11 @@ static void status_summary(Daemon *d)
         const Inventory *inv = agent_get_inventory(d->agent);
         g_autoptr(GPtrArray) entries = pool_entries(agent_get_pool(d->agent));
 
-        notify_status("Managing %u PFs, %u VFs, %u in the pool", inv->pfs->len,
-                      g_hash_table_size(inv->vf_by_address), entries->len);
+        notify_status("Managing %u PFs, %u VFs, %u in the pool%s", inv->pfs->len,
+                      g_hash_table_size(inv->vf_by_address), entries->len,
+                      !d->libvirt ? "" :
+                      daemon_libvirt_is_connected(d->libvirt) ? "; libvirt connected" :
+                      "; libvirt not connected");
 }
 
 static void log_lines(const char *what, GPtrArray *lines)
@@ -157,6 +162,11 @@ static gboolean on_reload(gpointer user_data)
                 log_lines("Reload", changes);
         (void) sd_notify(0, "READY=1");
         return G_SOURCE_CONTINUE;
+}
+
+static void on_libvirt_changed(gboolean connected, gpointer user_data)
+{
+        status_summary(user_data);
 }
 
 static gboolean on_signal(gpointer user_data)
@@ -277,8 +287,6 @@ static gboolean start(Daemon *d, const DaemonOptions *opts)
         report = agent_get_startup_report(d->agent);
         for (guint i = 0; i < report->len; i++)
                 g_warning("Start-up: %s", (const char *) report->pdata[i]);
-        if (opts->no_libvirt)
-                g_debug("libvirt integration disabled (--no-libvirt)");
 
         d->service = bus_service_new(d->bus, d->agent, &error);
         if (!d->service) {
@@ -302,6 +310,16 @@ static gboolean start(Daemon *d, const DaemonOptions *opts)
         guint interval = agent_get_config(d->agent)->reconcile_interval_sec;
         if (interval > 0)
                 g_timeout_add_seconds(interval, on_reconcile_timer, d);
+
+        /* Asynchronous: a libvirtd that is not (yet) there is retried
+         * with backoff and does not hold up the start. */
+        if (opts->no_libvirt)
+                g_message("libvirt integration disabled (--no-libvirt)");
+        else
+                d->libvirt = daemon_libvirt_new(d->agent,
+                                                opts->libvirt_uri ? opts->libvirt_uri
+                                                                  : DAEMON_DEFAULT_LIBVIRT_URI,
+                                                on_libvirt_changed, d);
 
         d->monitor = device_monitor_new(on_device_event, d, &error);
         if (!d->monitor) {
@@ -334,6 +352,13 @@ int daemon_run(const DaemonOptions *opts)
         if (d.rescan_id)
                 g_source_remove(d.rescan_id);
         device_monitor_free(d.monitor);
+        if (d.libvirt) {
+                daemon_libvirt_free(d.libvirt);
+                /* libvirt's removed watches and timers free their data from
+                 * idle sources: let them run while the rest still lives. */
+                for (int i = 0; i < 100 && g_main_context_iteration(NULL, FALSE); i++)
+                        ;
+        }
         bus_service_free(d.service);
         if (d.bus) {
                 (void) sd_bus_flush(d.bus);

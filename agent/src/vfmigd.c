@@ -12,6 +12,7 @@ int main(int argc, char **argv)
         g_autofree char *sysfs = NULL;
         g_autofree char *state = NULL;
         g_autofree char *bus_address = NULL;
+        g_autofree char *libvirt_uri = NULL;
         gboolean no_libvirt = FALSE, version = FALSE, debug = FALSE;
         g_autoptr(GError) error = NULL;
         g_autoptr(GOptionContext) ctx = NULL;
@@ -24,6 +25,8 @@ int main(int argc, char **argv)
                   "Directory of the pool journal (default " VFMIG_STATE_DIR ")", "DIR" },
                 { "bus-address", 0, 0, G_OPTION_ARG_STRING, &bus_address,
                   "D-Bus address to serve on (default: the system bus)", "ADDRESS" },
+                { "libvirt-uri", 0, 0, G_OPTION_ARG_STRING, &libvirt_uri,
+                  "libvirt connection to monitor (default " DAEMON_DEFAULT_LIBVIRT_URI ")", "URI" },
                 { "no-libvirt", 0, 0, G_OPTION_ARG_NONE, &no_libvirt,
                   "Do not connect to libvirt", NULL },
                 { "debug", 'd', 0, G_OPTION_ARG_NONE, &debug, "Log debug messages", NULL },
@@ -44,6 +47,10 @@ int main(int argc, char **argv)
                 fprintf(stderr, "vfmigd: unexpected argument '%s' (see --help)\n", argv[1]);
                 return 2;
         }
+        if (no_libvirt && libvirt_uri) {
+                fprintf(stderr, "vfmigd: --libvirt-uri and --no-libvirt contradict each other\n");
+                return 2;
+        }
         if (version) {
                 printf("vfmigd %s\n", VFMIG_VERSION);
                 return 0;
@@ -56,6 +63,7 @@ int main(int argc, char **argv)
                 .state_dir = state ? state : VFMIG_STATE_DIR,
                 .bus_address = bus_address,
                 .no_libvirt = no_libvirt,
+                .libvirt_uri = libvirt_uri,
         };
         return daemon_run(&opts) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -56,9 +56,52 @@ DRIVERS = {
     'vfmig_virtio_pci': dict(ids=[], sriov=False),
 }
 
+# What vfmig_virtio_pci shows in <VF>/vfmig/ (docs/kmod-interface.md §3)
+# unless mkfakehost's per-PF vfmig options say otherwise. Features: virtio
+# 1.0 (VERSION_1, ACCESS_PLATFORM, SR_IOV) and a usual device set (net:
+# CSUM, GUEST_CSUM, MTU, MAC, MRG_RXBUF, STATUS, CTRL_VQ, MQ; blk:
+# SIZE_MAX, SEG_MAX, BLK_SIZE, FLUSH, TOPOLOGY, MQ). driver_features is 0
+# until a guest driver negotiates; counters start at 0.
+VFMIG_FEATURES = {'net': 0x000000230043802b, 'blk': 0x0000002300001646}
+VFMIG_OPTS = ('features', 'driver_features', 'stream', 'mflags', 'legacy',
+              'transport')
+# Drivers on the VFIO core: binding one gives the device vfio-dev/.
+VFIO_DRIVERS = ('vfio-pci', 'vfmig_virtio_pci')
+
+VFMIG_COUNTERS = ('saves', 'restores', 'bytes_saved', 'bytes_restored',
+                  'admin_cmds', 'admin_cmds_stopped', 'last_error')
+
 CONFIG_SIZE = 4096
 SRIOV_POS = 0x100
 VF_BAR_SIZE = 0x4000
+
+
+def check_vfmig_options(pf, opts):
+    """Normalizes mkfakehost's vfmig options of a PF; ValueError names the
+    PF and the option."""
+    opts = dict(opts)
+    bad = set(opts) - set(VFMIG_OPTS)
+    if bad:
+        raise ValueError('%s: unknown vfmig option %s' % (pf, sorted(bad)))
+    for k in ('features', 'driver_features', 'mflags'):
+        if k in opts and not isinstance(opts[k], int):
+            try:
+                opts[k] = int(str(opts[k]), 16)
+            except ValueError:
+                raise ValueError('%s: bad %s=%s (want hex)' % (pf, k, opts[k]))
+        if k in opts:
+            if not 0 <= opts[k] < (1 << 64 if k != 'mflags' else 1 << 32):
+                raise ValueError('%s: %s out of range' % (pf, k))
+    if 'stream' in opts and not re.match(r'^\d+\.\d+$', str(opts['stream'])):
+        raise ValueError('%s: bad stream=%s (want major.minor)'
+                         % (pf, opts['stream']))
+    if 'legacy' in opts:
+        if str(opts['legacy']) not in ('0', '1'):
+            raise ValueError('%s: bad legacy=%s' % (pf, opts['legacy']))
+        opts['legacy'] = int(opts['legacy'])
+    if opts.get('transport', 'virtio') not in ('sim', 'virtio', 'none'):
+        raise ValueError('%s: bad transport=%s' % (pf, opts['transport']))
+    return opts
 
 
 class KernelError(Exception):
@@ -512,6 +555,13 @@ class Tree:
 
     def bind(self, addr, drv):
         """really_probe() succeeded: links both ways, enable, uevent."""
+        # A driver's dev_groups (vfmig_virtio_pci's vfmig/) are made in
+        # really_probe() before probe, so before the driver link: whoever
+        # sees the link finds the group.
+        if drv == 'vfmig_virtio_pci':
+            self._vfmig_create(addr)
+        if drv in VFIO_DRIVERS:
+            self._vfio_dev_create(addr)
         _symlink('../../../../devices/' +
                  os.path.relpath(os.path.realpath(self.dev(addr)),
                                  os.path.join(self.sys, 'devices')),
@@ -528,6 +578,11 @@ class Tree:
             # pci_device_remove() -> sriov_configure(0) for drivers that
             # have it; the kernel warns otherwise. Do what the driver does.
             self.set_num_vfs_now(addr, 0)
+        # The driver's dev_groups go with the driver. The kernel removes
+        # them just after the driver link; here just before, so that a
+        # caller waiting for the link to go sees the final state.
+        _rmtree(self.dev(addr, 'vfmig'))
+        _rmtree(self.dev(addr, 'vfio-dev'))
         _unlink(self.dev(addr, 'driver'))
         _unlink(os.path.join(self.drivers, drv, addr))
         _write(self.dev(addr, 'enable'), '0\n')
@@ -730,6 +785,71 @@ class Tree:
         os.makedirs(os.path.dirname(self.resets_path(addr)), exist_ok=True)
         with open(self.resets_path(addr), 'a') as f:
             f.write('driver=%s\n' % (self.driver_of(addr) or 'none'))
+
+    # ---- vfmig_virtio_pci's sysfs profile ---------------------------------
+    # mkfakehost's vfmig options of a PF (features=, driver_features=,
+    # stream=, mflags=, legacy=, transport=) apply to its VFs bound to
+    # vfmig_virtio_pci from then on, so tests can build incompatible hosts.
+    def set_vfmig_options(self, pf, **opts):
+        opts = check_vfmig_options(pf, opts)
+        meta = self.load_meta()
+        meta.setdefault('vfmig', {}).setdefault(pf, {}).update(opts)
+        self.save_meta(meta)
+
+    def vfmig_profile(self, addr):
+        """The values vfmig/ shows for a VF bound now (dict of strings)."""
+        pf = self.physfn(addr)
+        o = self.load_meta().get('vfmig', {}).get(pf or addr, {})
+        dev = self.attr_int(addr, 'device')
+        typ = {0x1041: 'net', 0x1000: 'net', 0x1042: 'blk',
+               0x1001: 'blk'}.get(dev, 'none') \
+            if self.attr_int(addr, 'vendor') == 0x1af4 else 'none'
+        transport = o.get('transport', 'virtio')
+        if transport == 'none':
+            typ = 'none'
+        # Legacy I/O only for transitional net (kmod-interface §7).
+        legacy = o.get('legacy', 1 if dev == 0x1000 else 0)
+        if typ != 'net':
+            legacy = 0
+        out = {
+            'type': typ,
+            'transport': transport,
+            'features': '0x%016x' % o.get('features', VFMIG_FEATURES.get(typ, 0)),
+            'driver_features': '0x%016x' % o.get('driver_features', 0),
+            'stream_version': o.get('stream', '1.0'),
+            'migration_flags': '0x%x' % (o.get('mflags', 0x7)
+                                         if transport != 'none' else 0),
+            'legacy_io': '%d' % legacy,
+        }
+        for c in VFMIG_COUNTERS:
+            out[c] = '0'
+        return out
+
+    def _vfmig_create(self, addr):
+        d = self.dev(addr, 'vfmig')
+        _rmtree(d)
+        os.makedirs(d)
+        for k, v in self.vfmig_profile(addr).items():
+            _create(os.path.join(d, k), v + '\n', 0o444)
+
+    # ---- the VFIO core's device node ----------------------------------------
+    # vfio_device_add() (since 6.1) puts <dev>/vfio-dev/vfio<N> under every
+    # device a VFIO driver binds; libvirt recognises VFIO variant drivers by
+    # it. N is a minor number unique while bound.
+    def _vfio_dev_create(self, addr):
+        d = self.dev(addr, 'vfio-dev')
+        _rmtree(d)
+        taken = set()
+        for dev in os.listdir(os.path.join(self.sys, 'bus/pci/devices')):
+            try:
+                taken.update(os.listdir(self.dev(dev, 'vfio-dev')))
+            except FileNotFoundError:
+                pass
+        n = 0
+        while 'vfio%d' % n in taken:
+            n += 1
+        os.makedirs(os.path.join(d, 'vfio%d' % n))
+        _create(os.path.join(d, 'vfio%d' % n, 'dev'), '511:%d\n' % n, 0o444)
 
     # ---- removal ---------------------------------------------------------------
     def remove_device(self, addr):

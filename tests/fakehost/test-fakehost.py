@@ -180,6 +180,10 @@ class Bulk(unittest.TestCase):
                         ['--pf', '3b:00'],
                         ['--pf', '0000:3b:00.0,bogus=1'],
                         ['--pf', '0000:3b:00.0,reset=maybe'],
+                        ['--pf', '0000:3b:00.0,features=xyz'],
+                        ['--pf', '0000:3b:00.0,stream=1'],
+                        ['--pf', '0000:3b:00.0,legacy=2'],
+                        ['--pf', '0000:3b:00.0,transport=pcie'],
                         ['--pf', '0000:ff:00.0,total=300']):
                 r = subprocess.run([MKFAKEHOST, '--root', root, '--force'] + bad,
                                    capture_output=True, text=True)
@@ -273,6 +277,8 @@ class Kernel(Base):
         self.assertTrue(settle(lambda: self.driver(vf) == 'vfmig_virtio_pci'))
         self.assertEqual(os.path.getsize(os.path.join(self.bus, 'drivers_probe')), 0)
         self.assertTrue(os.path.islink(os.path.join(drivers, 'vfmig_virtio_pci', vf)))
+        # The VFIO core's node: libvirt tells VFIO variant drivers by it.
+        self.assertEqual(os.listdir(self.dev(vf, 'vfio-dev')), ['vfio0'])
         # Clearing the override shows "(null)"; probing an unbound device
         # without override picks the ID match (virtio-pci).
         self.write(os.path.join(drivers, 'vfmig_virtio_pci', 'unbind'), vf)
@@ -281,12 +287,14 @@ class Kernel(Base):
         self.assertTrue(settle(lambda: self.read(vf, 'driver_override') == '(null)'))
         self.write(os.path.join(self.bus, 'drivers_probe'), vf)
         self.assertTrue(settle(lambda: self.driver(vf) == 'virtio-pci'))
+        self.assertFalse(os.path.exists(self.dev(vf, 'vfio-dev')))
         # new_id makes vfio-pci match and grab unbound devices.
         vf2 = '0000:5e:00.2'
         self.write(os.path.join(drivers, 'virtio-pci', 'unbind'), vf2)
         self.assertTrue(settle(lambda: self.driver(vf2) is None))
         self.write(os.path.join(drivers, 'vfio-pci', 'new_id'), '1af4 1042')
         self.assertTrue(settle(lambda: self.driver(vf2) == 'vfio-pci'))
+        self.assertTrue(os.path.isdir(os.path.join(self.dev(vf2, 'vfio-dev'), 'vfio0')))
 
     def test_numvfs_without_pf_driver(self):
         pf = '0000:3b:00.0'
@@ -406,6 +414,87 @@ class NoVariant(Base):
         self.write(os.path.join(self.bus, 'drivers_probe'), vf)
         time.sleep(0.1)
         self.assertIsNone(self.driver(vf))
+
+
+class VariantProfile(Base):
+    """vfmig_virtio_pci's vfmig/ directory (docs/kmod-interface.md §3):
+    made on bind with the PF's vfmig options, gone on unbind."""
+    spec = ['--pf', '0000:3b:00.0,type=net,total=2,num=2',
+            '--pf', '0000:5e:00.0,type=blk,total=2,num=1,features=0x100000001,'
+            'driver_features=0x1,stream=2.3,mflags=0x1',
+            '--pf', '0000:d8:00.0,type=net-t,total=1,num=1',
+            '--pf', '0000:e1:00.0,type=net,total=1,num=1,transport=none']
+    FILES = {'type', 'transport', 'features', 'driver_features',
+             'stream_version', 'migration_flags', 'legacy_io', 'saves',
+             'restores', 'bytes_saved', 'bytes_restored', 'admin_cmds',
+             'admin_cmds_stopped', 'last_error'}
+
+    def rebind(self, vf, drv):
+        cur = self.driver(vf)
+        if cur:
+            self.write(os.path.join(self.bus, 'drivers', cur, 'unbind'), vf)
+            self.assertTrue(settle(lambda: self.driver(vf) is None))
+        self.write(self.dev(vf, 'driver_override'), drv)
+        self.write(os.path.join(self.bus, 'drivers_probe'), vf)
+        self.assertTrue(settle(lambda: self.driver(vf) == drv))
+
+    def profile(self, vf):
+        d = self.dev(vf, 'vfmig')
+        return {n: self.read(vf, os.path.join('vfmig', n)) for n in os.listdir(d)}
+
+    def test_defaults_and_removal(self):
+        vf = '0000:3b:00.1'
+        self.assertFalse(os.path.exists(self.dev(vf, 'vfmig')))
+        self.rebind(vf, 'vfmig_virtio_pci')
+        p = self.profile(vf)
+        self.assertEqual(set(p), self.FILES)
+        self.assertEqual(p['type'], 'net')
+        self.assertEqual(p['transport'], 'virtio')
+        self.assertRegex(p['features'], r'^0x[0-9a-f]{16}$')
+        self.assertEqual(p['features'], '0x000000230043802b')
+        self.assertEqual(p['driver_features'], '0x0000000000000000')
+        self.assertEqual(p['stream_version'], '1.0')
+        self.assertEqual(p['migration_flags'], '0x7')
+        self.assertEqual(p['legacy_io'], '0')
+        self.assertEqual(p['last_error'], '0')
+        # Read-only, like every file of the group.
+        self.assertEqual(os.stat(self.dev(vf, 'vfmig/features')).st_mode & 0o777, 0o444)
+        # Another driver: the group goes with vfmig_virtio_pci.
+        self.rebind(vf, 'vfio-pci')
+        self.assertFalse(os.path.exists(self.dev(vf, 'vfmig')))
+        # The other VF of the PF never had one.
+        self.assertFalse(os.path.exists(self.dev('0000:3b:00.2', 'vfmig')))
+
+    def test_pf_options(self):
+        vf = '0000:5e:00.1'
+        self.rebind(vf, 'vfmig_virtio_pci')
+        p = self.profile(vf)
+        self.assertEqual(p['type'], 'blk')
+        self.assertEqual(p['features'], '0x0000000100000001')
+        self.assertEqual(p['driver_features'], '0x0000000000000001')
+        self.assertEqual(p['stream_version'], '2.3')
+        self.assertEqual(p['migration_flags'], '0x1')
+
+    def test_legacy_and_no_transport(self):
+        t = '0000:d8:00.1'
+        self.rebind(t, 'vfmig_virtio_pci')
+        self.assertEqual(self.profile(t)['legacy_io'], '1')
+        n = '0000:e1:00.1'
+        self.rebind(n, 'vfmig_virtio_pci')
+        p = self.profile(n)
+        self.assertEqual((p['type'], p['transport'], p['features'],
+                          p['migration_flags']),
+                         ('none', 'none', '0x0000000000000000', '0x0'))
+
+    def test_gone_with_vfs(self):
+        vf = '0000:3b:00.2'
+        self.rebind(vf, 'vfmig_virtio_pci')
+        self.write(self.dev('0000:3b:00.0', 'sriov_numvfs'), '0')
+        self.assertTrue(settle(lambda: not os.path.exists(self.dev(vf))))
+        # Re-created VFs autoprobe to virtio-pci: no group.
+        self.write(self.dev('0000:3b:00.0', 'sriov_numvfs'), '2')
+        self.assertTrue(settle(lambda: self.driver(vf) == 'virtio-pci'))
+        self.assertFalse(os.path.exists(self.dev(vf, 'vfmig')))
 
 
 class Once(unittest.TestCase):

@@ -10,6 +10,7 @@
 
 #include "bus-polkit.h"
 #include "bus-private.h"
+#include "core/domxml.h"
 
 static const char *const bus_op_kind_table[_BUS_OP_MAX] = {
         [BUS_OP_RESCAN] = "Rescan",
@@ -22,6 +23,10 @@ static const char *const bus_op_kind_table[_BUS_OP_MAX] = {
         [BUS_OP_ASSIGN] = "Assign",
         [BUS_OP_RELEASE] = "Release",
         [BUS_OP_UNQUARANTINE] = "Unquarantine",
+        [BUS_OP_CLAIM_FOR_DOMAIN] = "ClaimForDomain",
+        [BUS_OP_PREPARE_INCOMING] = "PrepareIncoming",
+        [BUS_OP_RELEASE_DOMAIN] = "ReleaseDomain",
+        [BUS_OP_RECONCILE_DOMAIN] = "ReconcileDomain",
 };
 
 const char *bus_op_kind_to_string(BusOpKind k)
@@ -46,6 +51,7 @@ typedef struct {
         sd_bus_track *caller;    /* the sender's unique name, while it is on the bus */
         BusOpKind kind;
         char device[PCI_ADDRESS_STRLEN];   /* canonical; "" for none */
+        char *domain;            /* domain operations: its uuid, lower case */
         char *s1, *s2;
         guint u;
 } BusPendingOp;
@@ -57,6 +63,7 @@ static void pending_op_free(BusPendingOp *op)
         bus_auth_query_free(op->query);
         sd_bus_track_unref(op->caller);
         sd_bus_message_unref(op->m);
+        g_free(op->domain);
         g_free(op->s1);
         g_free(op->s2);
         g_free(op);
@@ -81,10 +88,18 @@ static int reply_lines(sd_bus_message *m, GPtrArray *lines)
 }
 
 /* Performs the operation and replies (success or the error). */
+/* What names the target in logs: the device, or the domain. */
+static const char *op_target(const BusPendingOp *op)
+{
+        return op->domain ? op->domain : op->device;
+}
+
 static int bus_op_act(BusService *svc, sd_bus_message *m, const BusPendingOp *op)
 {
         g_autoptr(GError) gerror = NULL;
         g_autoptr(GPtrArray) lines = NULL;
+        g_autofree char *out_xml = NULL;
+        guint64 migration_id = 0;
         sd_bus_error error = SD_BUS_ERROR_NULL;
         Agent *a = svc->agent;
         gboolean ok = FALSE;
@@ -123,23 +138,41 @@ static int bus_op_act(BusService *svc, sd_bus_message *m, const BusPendingOp *op
         case BUS_OP_UNQUARANTINE:
                 ok = agent_unquarantine(a, op->device, &gerror);
                 break;
+        case BUS_OP_CLAIM_FOR_DOMAIN:
+                ok = agent_claim_for_domain(a, op->s1, &gerror);
+                break;
+        case BUS_OP_PREPARE_INCOMING:
+                ok = agent_prepare_incoming(a, op->s1, &out_xml, &migration_id, &gerror);
+                break;
+        case BUS_OP_RELEASE_DOMAIN:
+                ok = agent_release_domain(a, op->domain, op->s2, &gerror);
+                break;
+        case BUS_OP_RECONCILE_DOMAIN:
+                ok = agent_reconcile_domain(a, op->s1, &lines, &gerror);
+                break;
         default:
                 g_assert_not_reached();
         }
 
         if (!ok) {
                 g_message("%s %s refused: %s", bus_op_kind_to_string(op->kind),
-                          op->device[0] ? op->device : "", gerror->message);
+                          op_target(op), gerror->message);
                 bus_error_from_gerror(&error, gerror);
                 r = sd_bus_reply_method_error(m, &error);
                 sd_bus_error_free(&error);
                 return r;
         }
 
-        g_info("%s %s done for %s", bus_op_kind_to_string(op->kind), op->device,
+        g_info("%s %s done for %s", bus_op_kind_to_string(op->kind), op_target(op),
                sd_bus_message_get_sender(m) ? sd_bus_message_get_sender(m) : "?");
-        if (op->kind == BUS_OP_RESCAN || op->kind == BUS_OP_APPLY)
+        if (op->kind == BUS_OP_RESCAN || op->kind == BUS_OP_APPLY ||
+            op->kind == BUS_OP_RECONCILE_DOMAIN)
                 return reply_lines(m, lines);
+        if (op->kind == BUS_OP_PREPARE_INCOMING) {
+                g_autofree char *path = migration_id ? bus_migration_path(migration_id)
+                                                     : g_strdup("/");
+                return sd_bus_reply_method_return(m, "so", out_xml, path);
+        }
         return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -157,7 +190,7 @@ static void drop_orphan(BusPendingOp *op, const char *when)
         BusService *svc = op->svc;
 
         g_message("%s %s dropped: the caller %s left the bus %s",
-                  bus_op_kind_to_string(op->kind), op->device[0] ? op->device : "",
+                  bus_op_kind_to_string(op->kind), op_target(op),
                   sender_of(op->m), when);
         svc->pending = g_list_remove(svc->pending, op);
         pending_op_free(op);
@@ -201,6 +234,34 @@ static gboolean check_args(BusService *svc, BusPendingOp *op, const BusOpArgs *a
                 return TRUE;
         case BUS_OP_PROVISION:
                 return agent_check_pf(svc->agent, args->device, op->device, error);
+        case BUS_OP_RELEASE_DOMAIN:
+                if (!args->s1 || !g_uuid_string_is_valid(args->s1)) {
+                        g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_INVALID_ARGUMENT,
+                                    "'%s' is not a domain UUID", args->s1 ? args->s1 : "(null)");
+                        return FALSE;
+                }
+                op->domain = g_ascii_strdown(args->s1, -1);
+                return TRUE;
+        case BUS_OP_CLAIM_FOR_DOMAIN:
+        case BUS_OP_PREPARE_INCOMING:
+        case BUS_OP_RECONCILE_DOMAIN: {
+                /* The XML is read before polkit is asked, so that bad input
+                 * gets its own error and polkit's details name the domain. */
+                g_autoptr(Domxml) d = domxml_parse(args->s1, strlen(args->s1), error);
+                const char *uuid;
+
+                if (!d)
+                        return FALSE;
+                uuid = domxml_get_uuid(d);
+                if (!uuid || !g_uuid_string_is_valid(uuid)) {
+                        g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_INVALID_ARGUMENT,
+                                    "The domain XML of '%s' has no valid <uuid>",
+                                    domxml_get_name(d) ? domxml_get_name(d) : "(unnamed)");
+                        return FALSE;
+                }
+                op->domain = g_ascii_strdown(uuid, -1);
+                return TRUE;
+        }
         default:
                 break;
         }
@@ -259,7 +320,9 @@ int bus_op_start(BusService *svc, sd_bus_message *m, const BusOpArgs *args,
                 return bus_error_from_gerror(error, gerror);
         }
 
-        r = bus_authorize_async(m, op->device, bus_op_kind_to_string(op->kind),
+        /* polkit's "device" detail: the VF or PF, or for the domain
+         * operations the domain's uuid ("" for Rescan and Apply). */
+        r = bus_authorize_async(m, op_target(op), bus_op_kind_to_string(op->kind),
                                 on_authorized, op, &op->query, error);
         if (r < 0) {
                 g_message("%s", error->message);
@@ -281,7 +344,7 @@ int bus_op_start(BusService *svc, sd_bus_message *m, const BusOpArgs *args,
                 r = sd_bus_track_add_sender(op->caller, m);
         if (r < 0) {
                 g_message("%s %s dropped: cannot follow the caller %s on the bus: %s",
-                          bus_op_kind_to_string(op->kind), op->device, sender_of(m),
+                          bus_op_kind_to_string(op->kind), op_target(op), sender_of(m),
                           g_strerror(-r));
                 pending_op_free(op);
                 return sd_bus_error_set_errnof(error, -r,
@@ -305,7 +368,7 @@ void bus_op_cancel_all(BusService *svc)
                 (void) sd_bus_reply_method_errorf(op->m, VFMIG_DBUS_ERROR_PREFIX "Failed",
                                                   "%s %s not done: the agent is stopping",
                                                   bus_op_kind_to_string(op->kind),
-                                                  op->device);
+                                                  op_target(op));
         }
         g_list_free_full(pending, (GDestroyNotify) pending_op_free);
 }

@@ -137,6 +137,12 @@ static void on_agent_change(Agent *agent, AgentChange change, const char *addres
         }
 }
 
+static void on_migration(Agent *agent, const Migration *m, MigrationPhase old_phase,
+                         gboolean created, gpointer user_data)
+{
+        bus_migration_changed(user_data, m, old_phase, created);
+}
+
 BusService *bus_service_new(sd_bus *bus, Agent *agent, GError **error)
 {
         BusService *svc = g_new0(BusService, 1);
@@ -152,6 +158,7 @@ BusService *bus_service_new(sd_bus *bus, Agent *agent, GError **error)
         svc->slots = g_ptr_array_new_with_free_func(slot_unref);
         svc->pf_changing = bus_vtable_changing_properties(bus_pf_vtable);
         svc->vf_changing = bus_vtable_changing_properties(bus_vf_vtable);
+        svc->migration_changing = bus_vtable_changing_properties(bus_migration_vtable);
 
         /* Remember what state each VF was in, so that a change signal can
          * name the state it came from, and which VF objects exist now. */
@@ -187,6 +194,16 @@ BusService *bus_service_new(sd_bus *bus, Agent *agent, GError **error)
                 r = add_slot(svc, sd_bus_add_node_enumerator(bus, &slot, BUS_VF_PREFIX,
                                                              bus_vf_enumerate, svc),
                              slot);
+        if (r >= 0)
+                r = add_slot(svc, sd_bus_add_fallback_vtable(bus, &slot, BUS_MIGRATION_PREFIX,
+                                                             BUS_MIGRATION_IFACE,
+                                                             bus_migration_vtable,
+                                                             bus_migration_find, svc),
+                             slot);
+        if (r >= 0)
+                r = add_slot(svc, sd_bus_add_node_enumerator(bus, &slot, BUS_MIGRATION_PREFIX,
+                                                             bus_migration_enumerate, svc),
+                             slot);
         if (r < 0) {
                 g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_FAILED,
                             "Failed to register the D-Bus objects: %s", g_strerror(-r));
@@ -195,6 +212,7 @@ BusService *bus_service_new(sd_bus *bus, Agent *agent, GError **error)
         }
 
         agent_set_change_func(agent, on_agent_change, svc);
+        agent_set_migration_func(agent, on_migration, svc);
         return svc;
 }
 
@@ -203,12 +221,14 @@ void bus_service_free(BusService *svc)
         if (!svc)
                 return;
         agent_set_change_func(svc->agent, NULL, NULL);
+        agent_set_migration_func(svc->agent, NULL, NULL);
         bus_op_cancel_all(svc);
         g_ptr_array_unref(svc->slots);
         g_hash_table_unref(svc->vf_states);
         g_hash_table_unref(svc->vf_objects);
         g_free(svc->pf_changing);
         g_free(svc->vf_changing);
+        g_free(svc->migration_changing);
         sd_bus_unref(svc->bus);
         g_free(svc);
 }

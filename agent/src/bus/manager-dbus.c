@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "bus-private.h"
+#include "core/domxml.h"
 #include "vfmig-build-config.h"
 
 static int list_pfs(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -201,6 +202,138 @@ static int method_unquarantine(sd_bus_message *m, void *userdata, sd_bus_error *
         return r < 0 ? r : bus_op_start(userdata, m, &args, error);
 }
 
+/* ---- domains and migrations ---- */
+
+static int method_claim_for_domain(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        BusOpArgs args = { .kind = BUS_OP_CLAIM_FOR_DOMAIN };
+        int r = sd_bus_message_read(m, "s", &args.s1);
+
+        return r < 0 ? r : bus_op_start(userdata, m, &args, error);
+}
+
+static int method_prepare_incoming(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        BusOpArgs args = { .kind = BUS_OP_PREPARE_INCOMING };
+        int r = sd_bus_message_read(m, "s", &args.s1);
+
+        return r < 0 ? r : bus_op_start(userdata, m, &args, error);
+}
+
+static int method_release_domain(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        BusOpArgs args = { .kind = BUS_OP_RELEASE_DOMAIN };
+        int r = sd_bus_message_read(m, "ss", &args.s1, &args.s2);
+
+        return r < 0 ? r : bus_op_start(userdata, m, &args, error);
+}
+
+static int method_reconcile_domain(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        BusOpArgs args = { .kind = BUS_OP_RECONCILE_DOMAIN };
+        int r = sd_bus_message_read(m, "s", &args.s1);
+
+        return r < 0 ? r : bus_op_start(userdata, m, &args, error);
+}
+
+static int method_check_incoming(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        BusService *svc = userdata;
+        g_autoptr(GError) gerror = NULL;
+        g_autoptr(GPtrArray) lines = NULL;
+        sd_bus_message *reply = NULL;
+        gboolean compatible = FALSE;
+        const char *text;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &text);
+        if (r < 0)
+                return r;
+        if (!agent_check_incoming(svc->agent, text, &compatible, &lines, &gerror))
+                return bus_error_from_gerror(error, gerror);
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "b", compatible);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "s");
+        for (guint i = 0; r >= 0 && lines && i < lines->len; i++)
+                r = sd_bus_message_append_basic(reply, 's', lines->pdata[i]);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
+        sd_bus_message_unref(reply);
+        return r < 0 ? r : 1;
+}
+
+static int method_get_vf_profile(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        BusService *svc = userdata;
+        g_autoptr(GError) gerror = NULL;
+        g_autoptr(VfProfile) p = NULL;
+        g_autoptr(GPtrArray) meta = g_ptr_array_new_with_free_func((GDestroyNotify) domxml_meta_device_free);
+        g_autofree char *text = NULL;
+        char address[PCI_ADDRESS_STRLEN];
+        const char *in;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &in);
+        if (r < 0)
+                return r;
+        if (!agent_check_vf(svc->agent, in, address, &gerror))
+                return bus_error_from_gerror(error, gerror);
+        p = agent_get_vf_profile(svc->agent, address, &gerror);
+        if (!p)
+                return bus_error_from_gerror(error, gerror);
+        g_ptr_array_add(meta, domxml_meta_device_new(NULL, address, p));
+        text = domxml_format_metadata(meta);
+        return sd_bus_reply_method_return(m, "s", text);
+}
+
+static int method_get_domain_profile(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        BusService *svc = userdata;
+        g_autoptr(GError) gerror = NULL;
+        g_autofree char *text = NULL;
+        const char *in;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &in);
+        if (r < 0)
+                return r;
+        text = agent_get_domain_metadata(svc->agent, in, &gerror);
+        if (!text)
+                return bus_error_from_gerror(error, gerror);
+        return sd_bus_reply_method_return(m, "s", text);
+}
+
+static int method_list_migrations(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        BusService *svc = userdata;
+        const GPtrArray *all = agent_get_migrations(svc->agent);
+        sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(otssss)");
+        for (guint i = 0; r >= 0 && i < all->len; i++) {
+                const Migration *mg = all->pdata[i];
+                g_autofree char *path = bus_migration_path(mg->id);
+
+                r = sd_bus_message_append(reply, "(otssss)", path, (uint64_t) mg->id,
+                                          migration_role_to_string(mg->role),
+                                          migration_phase_to_string(mg->phase),
+                                          mg->domain_uuid, mg->domain_name);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
+        sd_bus_message_unref(reply);
+        return r < 0 ? r : 1;
+}
+
 static int property_get_version(sd_bus *bus, const char *path, const char *interface,
                                 const char *property, sd_bus_message *reply,
                                 void *userdata, sd_bus_error *error)
@@ -307,6 +440,26 @@ const sd_bus_vtable bus_manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("Unquarantine", SD_BUS_ARGS("s", vf),
                                 SD_BUS_NO_RESULT, method_unquarantine, UNPRIV),
 
+        SD_BUS_METHOD_WITH_ARGS("ClaimForDomain", SD_BUS_ARGS("s", xml),
+                                SD_BUS_NO_RESULT, method_claim_for_domain, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("PrepareIncoming", SD_BUS_ARGS("s", xml),
+                                SD_BUS_RESULT("s", xml, "o", migration),
+                                method_prepare_incoming, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("ReleaseDomain", SD_BUS_ARGS("s", uuid, "s", reason),
+                                SD_BUS_NO_RESULT, method_release_domain, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("ReconcileDomain", SD_BUS_ARGS("s", xml),
+                                SD_BUS_RESULT("as", changes), method_reconcile_domain, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("CheckIncoming", SD_BUS_ARGS("s", xml_or_metadata),
+                                SD_BUS_RESULT("b", compatible, "as", lines),
+                                method_check_incoming, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("GetVirtualFunctionProfile", SD_BUS_ARGS("s", vf),
+                                SD_BUS_RESULT("s", metadata), method_get_vf_profile, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("GetDomainProfile", SD_BUS_ARGS("s", domain),
+                                SD_BUS_RESULT("s", metadata), method_get_domain_profile, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("ListMigrations", SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("a(otssss)", migrations), method_list_migrations,
+                                UNPRIV),
+
         SD_BUS_SIGNAL_WITH_ARGS("PhysicalFunctionAdded", SD_BUS_ARGS("s", address, "o", object), 0),
         SD_BUS_SIGNAL_WITH_ARGS("PhysicalFunctionRemoved", SD_BUS_ARGS("s", address, "o", object), 0),
         SD_BUS_SIGNAL_WITH_ARGS("VirtualFunctionAdded", SD_BUS_ARGS("s", address, "o", object), 0),
@@ -314,5 +467,6 @@ const sd_bus_vtable bus_manager_vtable[] = {
         SD_BUS_SIGNAL_WITH_ARGS("VirtualFunctionStateChanged",
                                 SD_BUS_ARGS("s", address, "o", object, "s", old_state,
                                             "s", new_state, "s", owner_uuid), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("MigrationAdded", SD_BUS_ARGS("o", object, "t", id), 0),
         SD_BUS_VTABLE_END,
 };

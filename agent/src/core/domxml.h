@@ -25,6 +25,10 @@
  */
 #define DOMXML_MAX_BYTES (4u * 1024 * 1024)
 #define DOMXML_METADATA_ELEMENT "migration"  /* root of our metadata */
+/* More PCI passthrough devices, or metadata devices, than any VM has:
+ * such a document is refused rather than worked through. */
+#define DOMXML_MAX_DEVICES 256u
+#define DOMXML_MAX_META_DEVICES 256u
 
 typedef enum {
         DOMXML_DEVICE_HOSTDEV,    /* <hostdev mode='subsystem' type='pci'> */
@@ -95,6 +99,8 @@ char *domxml_format(const Domxml *d);
 char *domxml_format_metadata(const GPtrArray *meta /* DomxmlMetaDevice* */);
 GPtrArray *domxml_parse_metadata(const char *text, gsize len, GError **error);
 
+/* Copies alias and profile (required); address is normalized. NULL when
+ * address is not a PCI address: callers check input addresses first. */
 DomxmlMetaDevice *domxml_meta_device_new(const char *alias, const char *address,
                                          const VfProfile *profile);
 void domxml_meta_device_free(DomxmlMetaDevice *m);

@@ -78,13 +78,28 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfProfile, vf_profile_free)
  * profile dst? Returns every reason it cannot (owned strings, empty array
  * when compatible), each a short sentence without the device names, e.g.
  * "type differs: source net, destination blk" or "destination lacks
- * negotiated feature bits 0x0000000000010000". Rules (DESIGN §4): same
- * type; dst offers every bit src negotiated (or, when src negotiated
- * nothing yet, every bit src offered); every known dst limit at least the
- * known src limit; stream major equal and dst minor >= src minor when
- * both are known; dst supports STOP_COPY if src did; legacy I/O equal;
- * a src MAC that dst lacks is reproducible only when dst->mac_settable;
- * PCI vendor:device of the VFs equal.
+ * negotiated feature bits 0x0000000000010000". Rules (DESIGN §4; the
+ * reason texts are listed in docs/profile.md):
+ *  - same type;
+ *  - dst offers every bit src negotiated (or, when src negotiated nothing
+ *    yet, every bit src offered); not judged when dst's features are
+ *    unknown (0 in a profile of source "pci");
+ *  - every known (non-zero) dst limit at least the known src limit,
+ *    except block_size, which must be equal when both are known (the
+ *    guest's data is laid out in the source's logical block size);
+ *  - when both stream versions are known (not 0.0): major equal; minors
+ *    are not compared, since a reader accepts every minor of its major,
+ *    newer ones too (docs/kmod-interface.md §5);
+ *  - dst supports STOP_COPY if src did, judged only when dst's profile
+ *    comes from the variant driver (source "pci" knows no flags);
+ *  - legacy I/O equal, judged only when both profiles come from the
+ *    variant driver;
+ *  - a src MAC that dst lacks is reproducible only when dst->mac_settable,
+ *    judged only when dst's profile comes from the variant driver;
+ *  - PCI vendor:device of the VFs equal.
+ * A profile of source "pci" knows only identity: as dst it is judged on
+ * type, PCI id and known limits; read it again after binding the VF to
+ * vfmig_virtio_pci for the full check.
  */
 GPtrArray *profile_compat_reasons(const VfProfile *src, const VfProfile *dst);
 
@@ -98,3 +113,13 @@ char *profile_to_json(const VfProfile *p, gboolean pretty);
 /* Parses a JSON object (a JsonNode from json-glib) into a profile. */
 typedef struct _JsonNode JsonNode;
 VfProfile *profile_from_json_node(JsonNode *node, GError **error);
+/* Parses JSON text (at most 64 KiB, nesting at most 8 deep, checked before
+ * json-glib parses it); errors name the member and the fault. */
+VfProfile *profile_from_json_data(const char *data, gsize len, GError **error);
+/* Checks JSON text from outside before json-glib parses it: at most
+ * max_len bytes, no NUL, nesting at most 8 deep. json-glib's parser
+ * recurses per level and crashes (stack overflow) on ~100000 nested
+ * brackets, so every caller of json_parser_load_from_data() on input it
+ * does not trust must call this first. */
+gboolean profile_json_check(const char *data, gsize len, gsize max_len,
+                            GError **error);

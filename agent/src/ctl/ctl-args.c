@@ -16,9 +16,13 @@ typedef enum {
         ARG_DRIVER,
         ARG_OWNER_UUID,
         ARG_OWNER_NAME,
+        ARG_TARGET,     /* VF address, or domain UUID or name */
+        ARG_INPUT,      /* file name or "-" */
+        ARG_HOOK_KIND,
+        ARG_HOOK_ARG,   /* passed through from libvirt or VDSM */
 } ArgKind;
 
-#define MAX_VERB_ARGS 3
+#define MAX_VERB_ARGS 5
 
 typedef struct {
         const char *name;
@@ -28,6 +32,7 @@ typedef struct {
         ArgKind args[MAX_VERB_ARGS];
         guint n_required;
         gboolean lease_option;
+        gboolean xml_option;
 } VerbInfo;
 
 static const VerbInfo verbs[_CTL_VERB_MAX] = {
@@ -104,6 +109,38 @@ static const VerbInfo verbs[_CTL_VERB_MAX] = {
                 "counts and what it reported at startup.",
                 { ARG_NONE }, 0, FALSE,
         },
+        [CTL_VERB_PROFILE] = {
+                "profile", "<vf|domain>", "Show the migration profile of a VF or a domain",
+                "Show the migration profile of the VF at that PCI address, or of every VF\n"
+                "the domain (UUID or name) holds here: what a destination VF must match.\n"
+                "--json prints the JSON form, --xml the metadata element vfmig stores in\n"
+                "the domain XML; both are accepted by \"vfmigctl check\".",
+                { ARG_TARGET }, 1, FALSE, TRUE,
+        },
+        [CTL_VERB_CHECK] = {
+                "check", "<file|->", "Check whether this host could take a migration in",
+                "Ask the agent whether it could accept a domain: FILE (or standard input\n"
+                "for -) holds the domain XML with vfmig metadata, the metadata element\n"
+                "alone, or the JSON that \"vfmigctl profile --json\" prints. Nothing is\n"
+                "reserved. One line per device says which VF it would get or why none\n"
+                "fits; exit status 0 when every device fits, 6 when one does not.",
+                { ARG_INPUT }, 1, FALSE,
+        },
+        [CTL_VERB_MIGRATIONS] = {
+                "migrations", "", "List the migrations the agent tracks",
+                "List the migrations this host took part in (unfinished ones and the most\n"
+                "recent finished ones): id, role, phase and domain.",
+                { ARG_NONE }, 0, FALSE,
+        },
+        [CTL_VERB_HOOK] = {
+                "hook", "<qemu|vdsm> <args...>",
+                "Entry point of the libvirt and VDSM hooks",
+                "  hook qemu DOMAIN OP SUBOP EXTRA   (libvirt: domain XML on standard input)\n"
+                "  hook vdsm EVENT                   (VDSM: domain XML in the file $_hook_domxml)\n"
+                "Run by the installed libvirt and VDSM hook scripts, not meant for people.\n"
+                "Exit status follows libvirt's and VDSM's conventions; see vfmigctl(8), HOOKS.",
+                { ARG_HOOK_KIND, ARG_HOOK_ARG, ARG_HOOK_ARG, ARG_HOOK_ARG, ARG_HOOK_ARG }, 2, FALSE,
+        },
 };
 
 const char *ctl_verb_to_string(CtlVerb v)
@@ -147,6 +184,10 @@ void ctl_args_free(CtlArgs *a)
         g_free(a->driver);
         g_free(a->owner_uuid);
         g_free(a->owner_name);
+        g_free(a->target);
+        g_free(a->input);
+        g_free(a->hook_kind);
+        g_strfreev(a->hook_args);
         g_free(a);
 }
 
@@ -210,6 +251,10 @@ static const char *kind_label(ArgKind k)
         case ARG_DRIVER: return "driver";
         case ARG_OWNER_UUID: return "owner UUID";
         case ARG_OWNER_NAME: return "owner name";
+        case ARG_TARGET: return "VF or domain";
+        case ARG_INPUT: return "file (or - for standard input)";
+        case ARG_HOOK_KIND: return "hook kind (qemu or vdsm)";
+        case ARG_HOOK_ARG: return "hook argument";
         default: return "argument";
         }
 }
@@ -217,6 +262,8 @@ static const char *kind_label(ArgKind k)
 /* Prefix of usage errors: "claim 0000:3b:00.2" or just "claim". */
 static char *context(const CtlArgs *a)
 {
+        if (a->hook_kind)
+                return g_strdup_printf("%s %s", ctl_verb_to_string(a->verb), a->hook_kind);
         if (a->device)
                 return g_strdup_printf("%s %s", ctl_verb_to_string(a->verb), a->device);
         return g_strdup(ctl_verb_to_string(a->verb));
@@ -269,6 +316,37 @@ static gboolean take_arg(CtlArgs *a, ArgKind kind, const char *value, GError **e
                 return TRUE;
         case ARG_OWNER_NAME:
                 a->owner_name = g_strdup(value);
+                return TRUE;
+        case ARG_TARGET:
+                /* A domain name can be almost anything; only "" names nothing. */
+                if (!*value) {
+                        ctx = context(a);
+                        g_set_error(error, CTL_ERROR, CTL_EXIT_USAGE,
+                                    "%s: an empty name is neither a VF nor a domain", ctx);
+                        return FALSE;
+                }
+                a->target = g_strdup(value);
+                return TRUE;
+        case ARG_INPUT:
+                if (!*value) {
+                        ctx = context(a);
+                        g_set_error(error, CTL_ERROR, CTL_EXIT_USAGE,
+                                    "%s: an empty file name (use - for standard input)", ctx);
+                        return FALSE;
+                }
+                a->input = g_strdup(value);
+                return TRUE;
+        case ARG_HOOK_KIND:
+                if (!g_str_equal(value, CTL_HOOK_QEMU) && !g_str_equal(value, CTL_HOOK_VDSM)) {
+                        ctx = context(a);
+                        g_set_error(error, CTL_ERROR, CTL_EXIT_USAGE,
+                                    "%s: unknown hook kind \"%s\" (expected qemu or vdsm)", ctx, value);
+                        return FALSE;
+                }
+                a->hook_kind = g_strdup(value);
+                return TRUE;
+        case ARG_HOOK_ARG:
+                /* Passed through as libvirt/VDSM gave them; checked by the hook code. */
                 return TRUE;
         default:
                 g_assert_not_reached();
@@ -335,6 +413,8 @@ CtlArgs *ctl_args_parse(int argc, char *const *argv, GError **error)
                         a->version = TRUE;
                 } else if (g_str_equal(arg, "-j") || g_str_equal(arg, "--json")) {
                         a->json = TRUE;
+                } else if (g_str_equal(arg, "--xml")) {
+                        a->xml = TRUE;
                 } else if (option_is(arg, "--bus-address")) {
                         if (!option_value(argc, argv, &i, "--bus-address", &value, error))
                                 return NULL;
@@ -378,6 +458,27 @@ CtlArgs *ctl_args_parse(int argc, char *const *argv, GError **error)
         for (guint k = 0; k + 1 < positional->len; k++)
                 if (!take_arg(a, vi->args[k], positional->pdata[k + 1], error))
                         return NULL;
+
+        if (a->verb == CTL_VERB_HOOK) {
+                guint want = g_str_equal(a->hook_kind, CTL_HOOK_QEMU) ? CTL_HOOK_QEMU_NARGS
+                                                                      : CTL_HOOK_VDSM_NARGS;
+                g_autofree char *ctx = context(a);
+
+                if (positional->len - 2 != want)
+                        return usage_error(error, "%s: expected %u argument%s after the kind, got %u",
+                                           ctx, want, want == 1 ? "" : "s", positional->len - 2), NULL;
+                a->hook_args = g_new0(char *, want + 1);
+                for (guint k = 0; k < want; k++)
+                        a->hook_args[k] = g_strdup(positional->pdata[k + 2]);
+        }
+        if (a->xml) {
+                g_autofree char *ctx = context(a);
+
+                if (!vi->xml_option)
+                        return usage_error(error, "%s: option --xml only applies to profile", ctx), NULL;
+                if (a->json)
+                        return usage_error(error, "%s: --json and --xml exclude each other", ctx), NULL;
+        }
 
         if (lease) {
                 g_autofree char *ctx = context(a);
@@ -430,6 +531,7 @@ char *ctl_args_help(void)
         g_string_append(s, "\nOptions:\n");
         g_string_append(s, common_options);
         g_string_append(s, "      --lease SEC            (reserve) Lease in seconds, 0 = configured default\n");
+        g_string_append(s, "      --xml                  (profile) Print the metadata element, not a table\n");
         append_exit_codes(s);
         return g_string_free(s, FALSE);
 }
@@ -440,13 +542,16 @@ char *ctl_verb_help(CtlVerb v)
 
         g_return_val_if_fail(v >= 0 && v < _CTL_VERB_MAX, NULL);
         s = g_string_new(NULL);
-        g_string_append_printf(s, "Usage: vfmigctl [OPTIONS] %s%s%s%s\n\n%s.\n\n%s\n\nOptions:\n",
+        g_string_append_printf(s, "Usage: vfmigctl [OPTIONS] %s%s%s%s%s\n\n%s.\n\n%s\n\nOptions:\n",
                                verbs[v].name, *verbs[v].synopsis ? " " : "", verbs[v].synopsis,
                                verbs[v].lease_option ? " [--lease SEC]" : "",
+                               verbs[v].xml_option ? " [--xml]" : "",
                                verbs[v].summary, verbs[v].description);
         g_string_append(s, common_options);
         if (verbs[v].lease_option)
                 g_string_append(s, "      --lease SEC            Lease in seconds, 0 = configured default\n");
+        if (verbs[v].xml_option)
+                g_string_append(s, "      --xml                  Print the metadata element, not a table\n");
         append_exit_codes(s);
         return g_string_free(s, FALSE);
 }

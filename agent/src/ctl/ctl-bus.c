@@ -334,3 +334,83 @@ gboolean ctl_bus_call_manager(sd_bus *bus, const char *method, char ***strv_out,
         }
         return TRUE;
 }
+
+gboolean ctl_bus_call_string(sd_bus *bus, const char *method, const char *arg, char **out,
+                             GError **error)
+{
+        g_autoptr(sd_bus_message) reply = NULL;
+        const char *text;
+        int r;
+
+        if (!call(bus, CTL_BUS_PATH, CTL_BUS_MANAGER, method, &reply, error, "s", arg))
+                return FALSE;
+        r = sd_bus_message_read(reply, "s", &text);
+        if (r < 0)
+                return set_from_parse(error, r);
+        *out = g_strdup(text);
+        return TRUE;
+}
+
+gboolean ctl_bus_prepare_incoming(sd_bus *bus, const char *xml, char **out_xml,
+                                  char **migration, GError **error)
+{
+        g_autoptr(sd_bus_message) reply = NULL;
+        const char *text, *object;
+        int r;
+
+        if (!call(bus, CTL_BUS_PATH, CTL_BUS_MANAGER, "PrepareIncoming", &reply, error, "s", xml))
+                return FALSE;
+        r = sd_bus_message_read(reply, "so", &text, &object);
+        if (r < 0)
+                return set_from_parse(error, r);
+        *out_xml = g_strdup(text);
+        if (migration)
+                *migration = g_strdup(object);
+        return TRUE;
+}
+
+gboolean ctl_bus_check_incoming(sd_bus *bus, const char *xml_or_metadata, gboolean *compatible,
+                                char ***lines, GError **error)
+{
+        g_autoptr(sd_bus_message) reply = NULL;
+        g_auto(GStrv) strv = NULL;
+        int ok, r;
+
+        if (!call(bus, CTL_BUS_PATH, CTL_BUS_MANAGER, "CheckIncoming", &reply, error, "s",
+                  xml_or_metadata))
+                return FALSE;
+        r = sd_bus_message_read(reply, "b", &ok);
+        if (r >= 0)
+                r = read_strv(reply, 's', &strv);
+        if (r < 0)
+                return set_from_parse(error, r);
+        *compatible = !!ok;
+        *lines = g_steal_pointer(&strv);
+        return TRUE;
+}
+
+gboolean ctl_bus_list_migrations(sd_bus *bus, GPtrArray **migrations, GError **error)
+{
+        g_autoptr(sd_bus_message) reply = NULL;
+        g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify) ctl_migration_free);
+        int r;
+
+        if (!call(bus, CTL_BUS_PATH, CTL_BUS_MANAGER, "ListMigrations", &reply, error, NULL))
+                return FALSE;
+        r = sd_bus_message_enter_container(reply, 'a', "(otssss)");
+        if (r < 0)
+                return set_from_parse(error, r);
+        for (;;) {
+                const char *object, *role, *phase, *uuid, *name;
+                uint64_t id;
+
+                r = sd_bus_message_read(reply, "(otssss)", &object, &id, &role, &phase, &uuid, &name);
+                if (r < 0)
+                        return set_from_parse(error, r);
+                if (r == 0)
+                        break;
+                g_ptr_array_add(out, ctl_migration_new(object, id, role, phase, uuid, name));
+        }
+        *migrations = g_steal_pointer(&out);
+        return TRUE;
+}

@@ -39,3 +39,20 @@ GPtrArray *ctl_bus_get_all(sd_bus *bus, const char *object, const char *interfac
  */
 gboolean ctl_bus_call_manager(sd_bus *bus, const char *method, char ***strv_out,
                               GError **error, const char *types, ...);
+
+/* Domain-level calls (issue 4). */
+
+/* A Manager method taking one string and answering one string (profiles). */
+gboolean ctl_bus_call_string(sd_bus *bus, const char *method, const char *arg, char **out,
+                             GError **error);
+
+/* PrepareIncoming: the rewritten XML and the Migration object ("/" when none). */
+gboolean ctl_bus_prepare_incoming(sd_bus *bus, const char *xml, char **out_xml,
+                                  char **migration, GError **error);
+
+/* CheckIncoming. */
+gboolean ctl_bus_check_incoming(sd_bus *bus, const char *xml_or_metadata, gboolean *compatible,
+                                char ***lines, GError **error);
+
+/* ListMigrations, as CtlMigration*, owned. */
+gboolean ctl_bus_list_migrations(sd_bus *bus, GPtrArray **migrations, GError **error);

@@ -12,6 +12,7 @@ static const char *const exit_names[_CTL_EXIT_MAX] = {
         [CTL_EXIT_UNREACHABLE] = "unreachable",
         [CTL_EXIT_ACCESS_DENIED] = "access-denied",
         [CTL_EXIT_NO_SUCH_DEVICE] = "no-such-device",
+        [CTL_EXIT_NOT_COMPATIBLE] = "not-compatible",
 };
 
 static const char *const exit_descriptions[_CTL_EXIT_MAX] = {
@@ -21,6 +22,7 @@ static const char *const exit_descriptions[_CTL_EXIT_MAX] = {
         [CTL_EXIT_UNREACHABLE] = "the bus or the agent (org.vfmig.Agent1) is unreachable",
         [CTL_EXIT_ACCESS_DENIED] = "access denied by the bus policy or polkit",
         [CTL_EXIT_NO_SUCH_DEVICE] = "no such device: the address names no PF or VF the agent manages",
+        [CTL_EXIT_NOT_COMPATIBLE] = "not compatible: a device of the checked domain has no fitting VF here",
 };
 
 const char *ctl_exit_to_string(CtlExit e)
@@ -60,6 +62,7 @@ typedef struct {
  */
 static const ErrorMap error_map[] = {
         { "org.vfmig.Agent1.Error.NoSuchDevice", CTL_EXIT_NO_SUCH_DEVICE },
+        { "org.vfmig.Agent1.Error.NotCompatible", CTL_EXIT_NOT_COMPATIBLE },
         { "org.vfmig.Agent1.Error.AccessDenied", CTL_EXIT_ACCESS_DENIED },
         { "org.vfmig.Agent1.Error.InvalidArgument", CTL_EXIT_USAGE },
         { "org.freedesktop.DBus.Error.AccessDenied", CTL_EXIT_ACCESS_DENIED },

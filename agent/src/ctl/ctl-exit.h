@@ -15,6 +15,7 @@ typedef enum {
         CTL_EXIT_UNREACHABLE = 3,    /* no bus, or no agent on it */
         CTL_EXIT_ACCESS_DENIED = 4,  /* bus policy or polkit said no */
         CTL_EXIT_NO_SUCH_DEVICE = 5, /* the address names no device the agent manages */
+        CTL_EXIT_NOT_COMPATIBLE = 6, /* check: a device has no compatible VF here */
         _CTL_EXIT_MAX,
         _CTL_EXIT_INVALID = -EINVAL,
 } CtlExit;

@@ -31,6 +31,33 @@ void ctl_pf_free(CtlPf *pf)
         g_free(pf);
 }
 
+CtlMigration *ctl_migration_new(const char *object, guint64 id, const char *role,
+                                const char *phase, const char *domain_uuid,
+                                const char *domain_name)
+{
+        CtlMigration *m = g_new0(CtlMigration, 1);
+
+        m->object = g_strdup(object ? object : "");
+        m->id = id;
+        m->role = g_strdup(role ? role : "");
+        m->phase = g_strdup(phase ? phase : "");
+        m->domain_uuid = g_strdup(domain_uuid ? domain_uuid : "");
+        m->domain_name = g_strdup(domain_name ? domain_name : "");
+        return m;
+}
+
+void ctl_migration_free(CtlMigration *m)
+{
+        if (!m)
+                return;
+        g_free(m->object);
+        g_free(m->role);
+        g_free(m->phase);
+        g_free(m->domain_uuid);
+        g_free(m->domain_name);
+        g_free(m);
+}
+
 CtlVf *ctl_vf_new(const char *address, const char *object, const char *pf_address,
                   guint index, const char *driver, const char *driver_override,
                   const char *state, const char *owner_uuid, const char *owner_name)

@@ -42,6 +42,22 @@ CtlVf *ctl_vf_new(const char *address, const char *object, const char *pf_addres
 void ctl_vf_free(CtlVf *vf);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CtlVf, ctl_vf_free)
 
+/* One row of ListMigrations (a(otssss)). */
+typedef struct {
+        char *object;
+        guint64 id;
+        char *role;          /* "incoming", "outgoing" */
+        char *phase;         /* "preparing", ..., "completed", "failed", "refused" */
+        char *domain_uuid;
+        char *domain_name;
+} CtlMigration;
+
+CtlMigration *ctl_migration_new(const char *object, guint64 id, const char *role,
+                                const char *phase, const char *domain_uuid,
+                                const char *domain_name);
+void ctl_migration_free(CtlMigration *m);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CtlMigration, ctl_migration_free)
+
 /* One D-Bus property, reduced to what printing needs. */
 typedef enum {
         CTL_VALUE_STRING,   /* s, o, g */

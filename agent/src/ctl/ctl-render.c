@@ -280,6 +280,81 @@ char *ctl_render_strv_json(const char *key, const char *const *strv)
         return ctl_json_steal(g_steal_pointer(&j));
 }
 
+static gint compare_migration(gconstpointer a, gconstpointer b)
+{
+        const CtlMigration *x = *(const CtlMigration *const *) a;
+        const CtlMigration *y = *(const CtlMigration *const *) b;
+
+        return x->id < y->id ? -1 : x->id > y->id;
+}
+
+char *ctl_render_migrations_table(GPtrArray *migrations)
+{
+        static const char *const headers[] = { "ID", "ROLE", "PHASE", "DOMAIN", NULL };
+        g_autoptr(GPtrArray) m = sorted(migrations, compare_migration);
+        g_autoptr(CtlTable) t = ctl_table_new(4, headers);
+
+        if (m->len == 0)
+                return g_strdup("No migrations.\n");
+        ctl_table_set_align(t, 0, CTL_ALIGN_RIGHT);
+        for (guint i = 0; i < m->len; i++) {
+                const CtlMigration *mig = m->pdata[i];
+                g_autofree char *id = g_strdup_printf("%" G_GUINT64_FORMAT, mig->id);
+                g_autofree char *domain = NULL;
+
+                if (*mig->domain_name && *mig->domain_uuid)
+                        domain = g_strdup_printf("%s (%s)", mig->domain_name, mig->domain_uuid);
+                else
+                        domain = g_strdup(*mig->domain_name ? mig->domain_name : mig->domain_uuid);
+                ctl_table_add(t, id, mig->role, mig->phase, domain);
+        }
+        return ctl_table_format(t);
+}
+
+char *ctl_render_migrations_json(GPtrArray *migrations)
+{
+        g_autoptr(GPtrArray) m = sorted(migrations, compare_migration);
+        g_autoptr(CtlJson) j = ctl_json_new(TRUE);
+
+        ctl_json_begin_object(j);
+        ctl_json_key(j, "migrations");
+        ctl_json_begin_array(j);
+        for (guint i = 0; i < m->len; i++) {
+                const CtlMigration *mig = m->pdata[i];
+
+                ctl_json_begin_object(j);
+                ctl_json_key(j, "id");
+                ctl_json_uint(j, mig->id);
+                ctl_json_key(j, "object");
+                ctl_json_string(j, mig->object);
+                ctl_json_key(j, "role");
+                ctl_json_string(j, mig->role);
+                ctl_json_key(j, "phase");
+                ctl_json_string(j, mig->phase);
+                ctl_json_key(j, "domain_uuid");
+                ctl_json_string(j, mig->domain_uuid);
+                ctl_json_key(j, "domain_name");
+                ctl_json_string(j, *mig->domain_name ? mig->domain_name : NULL);
+                ctl_json_end_object(j);
+        }
+        ctl_json_end_array(j);
+        ctl_json_end_object(j);
+        return ctl_json_steal(g_steal_pointer(&j));
+}
+
+char *ctl_render_check_json(gboolean compatible, const char *const *lines)
+{
+        g_autoptr(CtlJson) j = ctl_json_new(TRUE);
+
+        ctl_json_begin_object(j);
+        ctl_json_key(j, "compatible");
+        ctl_json_bool(j, compatible);
+        ctl_json_key(j, "lines");
+        ctl_json_strv(j, lines);
+        ctl_json_end_object(j);
+        return ctl_json_steal(g_steal_pointer(&j));
+}
+
 char *ctl_render_strv_lines(const char *const *strv, const char *if_empty)
 {
         GString *s = g_string_new(NULL);

@@ -19,6 +19,17 @@ char *ctl_render_list_json(GPtrArray *pfs, GPtrArray *vfs);
 char *ctl_render_props_table(GPtrArray *props);
 char *ctl_render_props_json(GPtrArray *props);
 
+/*
+ * ListMigrations, sorted by id: a table (ID, ROLE, PHASE, DOMAIN) or
+ * {"migrations": [{"id", "object", "role", "phase", "domain_uuid",
+ * "domain_name"}]} (domain_name null when none).
+ */
+char *ctl_render_migrations_table(GPtrArray *migrations /* CtlMigration* */);
+char *ctl_render_migrations_json(GPtrArray *migrations);
+
+/* CheckIncoming: {"compatible": b, "lines": [...]} or the lines. */
+char *ctl_render_check_json(gboolean compatible, const char *const *lines);
+
 /* Results of Apply/Rescan: {"<key>": [...]} or one line each. */
 char *ctl_render_strv_json(const char *key, const char *const *strv);
 char *ctl_render_strv_lines(const char *const *strv, const char *if_empty);

@@ -3,6 +3,9 @@
 
 #include "ctl-bus.h"
 #include "ctl-exit.h"
+#include "ctl-hook.h"
+#include "ctl-io.h"
+#include "ctl-profile.h"
 #include "ctl-render.h"
 
 static const char *str_or_empty(const char *s)
@@ -62,7 +65,75 @@ static gboolean verb_strv(sd_bus *bus, const CtlArgs *a, const char *method, con
         return TRUE;
 }
 
-gboolean ctl_verb_run(sd_bus *bus, const CtlArgs *a, GString *out, GError **error)
+static gboolean verb_profile(sd_bus *bus, const CtlArgs *a, GString *out, GError **error)
+{
+        gboolean vf = ctl_pci_address_is_valid(a->target);
+        g_autofree char *metadata = NULL;
+        g_autofree char *text = NULL;
+
+        /* A domain named like a PCI address cannot be asked by name: use its UUID. */
+        if (!ctl_bus_call_string(bus, vf ? "GetVirtualFunctionProfile" : "GetDomainProfile",
+                                 a->target, &metadata, error))
+                return FALSE;
+        if (a->xml) {
+                g_string_append(out, metadata);
+                if (!g_str_has_suffix(metadata, "\n"))
+                        g_string_append_c(out, '\n');
+                return TRUE;
+        }
+        text = a->json ? ctl_profile_metadata_to_json(metadata, vf, error)
+                       : ctl_profile_metadata_to_table(metadata, error);
+        if (!text)
+                return FALSE;
+        g_string_append(out, text);
+        return TRUE;
+}
+
+static gboolean verb_migrations(sd_bus *bus, const CtlArgs *a, GString *out, GError **error)
+{
+        g_autoptr(GPtrArray) migrations = NULL;
+        g_autofree char *text = NULL;
+
+        if (!ctl_bus_list_migrations(bus, &migrations, error))
+                return FALSE;
+        text = a->json ? ctl_render_migrations_json(migrations)
+                       : ctl_render_migrations_table(migrations);
+        g_string_append(out, text);
+        return TRUE;
+}
+
+/* check: the input is read and converted before any bus is needed. */
+static CtlExit verb_check(const CtlArgs *a, GString *out, GError **error)
+{
+        g_autoptr(sd_bus) bus = NULL;
+        g_autofree char *text = NULL;
+        g_autofree char *request = NULL;
+        g_autofree char *what = NULL;
+        g_autofree char *rendered = NULL;
+        g_auto(GStrv) lines = NULL;
+        gboolean compatible = FALSE;
+        gsize len = 0;
+
+        what = g_str_equal(a->input, "-") ? g_strdup("standard input") : g_strdup(a->input);
+        text = ctl_read_path_capped(a->input, CTL_HOOK_MAX_XML, &len, error);
+        if (!text || !ctl_hook_check_text(what, text, len, error))
+                return error && *error ? (*error)->code : CTL_EXIT_FAILURE;
+        request = ctl_input_to_check_request(text, len, error);
+        if (!request)
+                return (*error)->code;
+        bus = ctl_bus_connect(a->bus_address, error);
+        if (!bus || !ctl_bus_check_incoming(bus, request, &compatible, &lines, error))
+                return (*error)->code;
+        if (a->json)
+                rendered = ctl_render_check_json(compatible, (const char *const *) lines);
+        else
+                rendered = ctl_render_strv_lines((const char *const *) lines,
+                                                 compatible ? "Compatible." : "Not compatible.");
+        g_string_append(out, rendered);
+        return compatible ? CTL_EXIT_SUCCESS : CTL_EXIT_NOT_COMPATIBLE;
+}
+
+static gboolean run_on_bus(sd_bus *bus, const CtlArgs *a, GString *out, GError **error)
 {
         const char *dev = a->device;
 
@@ -97,8 +168,24 @@ gboolean ctl_verb_run(sd_bus *bus, const CtlArgs *a, GString *out, GError **erro
                                             str_or_empty(a->owner_uuid));
         case CTL_VERB_UNQUARANTINE:
                 return ctl_bus_call_manager(bus, "Unquarantine", NULL, error, "s", dev);
+        case CTL_VERB_PROFILE:
+                return verb_profile(bus, a, out, error);
+        case CTL_VERB_MIGRATIONS:
+                return verb_migrations(bus, a, out, error);
         default:
                 g_set_error(error, CTL_ERROR, CTL_EXIT_USAGE, "no verb given");
                 return FALSE;
         }
+}
+
+CtlExit ctl_verb_run(const CtlArgs *a, GString *out, GError **error)
+{
+        g_autoptr(sd_bus) bus = NULL;
+
+        if (a->verb == CTL_VERB_CHECK)
+                return verb_check(a, out, error);
+        bus = ctl_bus_connect(a->bus_address, error);
+        if (!bus || !run_on_bus(bus, a, out, error))
+                return (*error)->code;
+        return CTL_EXIT_SUCCESS;
 }

@@ -2,12 +2,16 @@
 #pragma once
 
 #include <glib.h>
-#include <systemd/sd-bus.h>
 
 #include "ctl-args.h"
+#include "ctl-exit.h"
 
 /*
- * Runs one parsed verb against the agent and appends its output to out.
- * Verbs that change state print nothing on success.
+ * Runs one parsed verb (not hook: see ctl-hook-run.h) and appends its
+ * output to out. Connects to the bus only once local checks passed, so a
+ * malformed input never needs an agent. Returns CTL_EXIT_SUCCESS, or the
+ * exit code with *error set, or CTL_EXIT_NOT_COMPATIBLE from check with
+ * out holding the per-device lines and no error. Verbs that change state
+ * print nothing on success.
  */
-gboolean ctl_verb_run(sd_bus *bus, const CtlArgs *a, GString *out, GError **error);
+CtlExit ctl_verb_run(const CtlArgs *a, GString *out, GError **error);

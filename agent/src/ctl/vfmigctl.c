@@ -10,6 +10,7 @@
 #include "ctl-args.h"
 #include "ctl-bus.h"
 #include "ctl-exit.h"
+#include "ctl-hook-run.h"
 #include "ctl-render.h"
 #include "ctl-verbs.h"
 #include "vfmig-build-config.h"
@@ -18,9 +19,9 @@ int main(int argc, char *argv[])
 {
         g_autoptr(GError) error = NULL;
         g_autoptr(CtlArgs) args = NULL;
-        g_autoptr(sd_bus) bus = NULL;
         g_autoptr(GString) out = g_string_new(NULL);
         g_autofree char *line = NULL;
+        CtlExit code;
 
         setlocale(LC_ALL, "");
 
@@ -40,18 +41,23 @@ int main(int argc, char *argv[])
                 printf("vfmigctl %s\n", VFMIG_VERSION);
                 return CTL_EXIT_SUCCESS;
         }
+        /* Hooks speak libvirt's and VDSM's conventions, not ours. */
+        if (args->verb == CTL_VERB_HOOK)
+                return ctl_hook_run(args);
 
-        bus = ctl_bus_connect(args->bus_address, &error);
-        if (bus && ctl_verb_run(bus, args, out, &error)) {
-                fputs(out->str, stdout);
-                if (fflush(stdout) != 0) {
-                        perror("vfmigctl: cannot write output");
-                        return CTL_EXIT_FAILURE;
-                }
-                return CTL_EXIT_SUCCESS;
+        code = ctl_verb_run(args, out, &error);
+        /* check prints its per-device lines whether compatible or not. */
+        fputs(out->str, stdout);
+        if (fflush(stdout) != 0) {
+                perror("vfmigctl: cannot write output");
+                return CTL_EXIT_FAILURE;
         }
+        if (!error)
+                return code;
 
-        line = ctl_format_error(ctl_verb_to_string(args->verb), args->device, error->message);
+        line = ctl_format_error(ctl_verb_to_string(args->verb),
+                                args->device ? args->device : args->target ? args->target : args->input,
+                                error->message);
         fprintf(stderr, "%s\n", line);
         return error->domain == CTL_ERROR ? error->code : CTL_EXIT_FAILURE;
 }

@@ -40,7 +40,9 @@ LibvirtEvent libvirt_event_from_string(const char *s);
 LibvirtEvent libvirt_event_from_lifecycle(int event, int detail);
 
 typedef struct {
-        /* A domain lifecycle event. */
+        /* A domain lifecycle event. MIGRATION_ITERATION comes once per
+         * outgoing migration (its first iteration), not per iteration.
+         * Events of a connection come after its connected callback. */
         void (*domain_event)(const char *uuid, const char *name,
                              LibvirtEvent event, gpointer user_data);
         /* Connected (first time or again): xmls are the live XML of every

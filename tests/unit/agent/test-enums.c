@@ -6,8 +6,11 @@
 #include <cmocka.h>
 
 #include "core/device.h"
+#include "core/domxml.h"
 #include "core/pool.h"
+#include "core/profile.h"
 #include "core/vfmig-error.h"
+#include "sys/libvirt-monitor.h"
 
 /*
  * Every enum value has a string, strings are distinct, each round-trips,
@@ -52,6 +55,30 @@ static void test_device_type(void **state)
         assert_string_equal(device_type_to_string(DEVICE_TYPE_BLK), "blk");
 }
 
+static void test_profile_source(void **state)
+{
+        CHECK_ENUM(_PROFILE_SOURCE_MAX, _PROFILE_SOURCE_INVALID,
+                   profile_source_to_string, profile_source_from_string);
+        /* These strings are API (JSON and XML forms, docs/profile.md). */
+        assert_string_equal(profile_source_to_string(PROFILE_SOURCE_VARIANT), "variant");
+        assert_string_equal(profile_source_to_string(PROFILE_SOURCE_PCI), "pci");
+}
+
+static void test_libvirt_event(void **state)
+{
+        CHECK_ENUM(_LIBVIRT_EVENT_MAX, _LIBVIRT_EVENT_INVALID, libvirt_event_to_string,
+                   libvirt_event_from_string);
+}
+
+static void test_domxml_device_kind(void **state)
+{
+        CHECK_ENUM(_DOMXML_DEVICE_KIND_MAX, _DOMXML_DEVICE_KIND_INVALID,
+                   domxml_device_kind_to_string, domxml_device_kind_from_string);
+        /* The element names libvirt uses for these devices. */
+        assert_string_equal(domxml_device_kind_to_string(DOMXML_DEVICE_HOSTDEV), "hostdev");
+        assert_string_equal(domxml_device_kind_to_string(DOMXML_DEVICE_INTERFACE), "interface");
+}
+
 static void test_vfmig_error(void **state)
 {
         CHECK_ENUM(_VFMIG_ERROR_MAX, _VFMIG_ERROR_INVALID, vfmig_error_to_string,
@@ -78,7 +105,10 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_vf_state),
                 cmocka_unit_test(test_device_type),
+                cmocka_unit_test(test_profile_source),
+                cmocka_unit_test(test_domxml_device_kind),
                 cmocka_unit_test(test_vfmig_error),
+                cmocka_unit_test(test_libvirt_event),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -267,6 +267,61 @@ static void test_parse_claim_reserve_assign_release(void **state)
         parse_fails("release 3b:00.2.1", "is not a PCI address");
 }
 
+static void test_parse_profile_check_migrations(void **state)
+{
+        g_autoptr(CtlArgs) vf = parse_ok("profile 0000:3b:00.2 --json");
+        g_autoptr(CtlArgs) dom = parse_ok("profile vm-one --xml");
+        g_autoptr(CtlArgs) check = parse_ok("check -");
+        g_autoptr(CtlArgs) check_file = parse_ok("--json check /tmp/dom.xml");
+        g_autoptr(CtlArgs) mig = parse_ok("migrations --json");
+
+        assert_int_equal(vf->verb, CTL_VERB_PROFILE);
+        assert_string_equal(vf->target, "0000:3b:00.2");
+        assert_true(vf->json);
+        assert_string_equal(dom->target, "vm-one");
+        assert_true(dom->xml);
+        assert_int_equal(check->verb, CTL_VERB_CHECK);
+        assert_string_equal(check->input, "-");
+        assert_string_equal(check_file->input, "/tmp/dom.xml");
+        assert_true(check_file->json);
+        assert_int_equal(mig->verb, CTL_VERB_MIGRATIONS);
+
+        parse_fails("profile", "missing VF or domain");
+        parse_fails("profile a b", "unexpected argument");
+        parse_fails("profile vm1 --json --xml", "exclude each other");
+        parse_fails("list --xml", "only applies to profile");
+        parse_fails("check", "missing file");
+        parse_fails("migrations extra", "unexpected argument");
+}
+
+static void test_parse_hook(void **state)
+{
+        g_autoptr(CtlArgs) q = parse_ok("hook qemu -- vm1 prepare begin -");
+        g_autoptr(CtlArgs) v = parse_ok("hook vdsm before_vm_start");
+        g_autoptr(CtlArgs) dash = NULL;
+        const char *argv[] = { "vfmigctl", "hook", "qemu", "--", "--odd-name", "release", "end", "destroyed" };
+        g_autoptr(GError) error = NULL;
+
+        assert_int_equal(q->verb, CTL_VERB_HOOK);
+        assert_string_equal(q->hook_kind, "qemu");
+        assert_int_equal(g_strv_length(q->hook_args), 4);
+        assert_string_equal(q->hook_args[0], "vm1");
+        assert_string_equal(q->hook_args[3], "-");
+        assert_string_equal(v->hook_kind, "vdsm");
+        assert_int_equal(g_strv_length(v->hook_args), 1);
+        assert_string_equal(v->hook_args[0], "before_vm_start");
+        /* After "--" a domain name may look like an option. */
+        dash = ctl_args_parse(G_N_ELEMENTS(argv), (char *const *) argv, &error);
+        assert_non_null(dash);
+        assert_string_equal(dash->hook_args[0], "--odd-name");
+
+        parse_fails("hook", "missing hook kind");
+        parse_fails("hook xen vm1 prepare begin -", "unknown hook kind");
+        parse_fails("hook qemu vm1 prepare begin", "expected 4 arguments");
+        parse_fails("hook vdsm", "missing hook argument");
+        parse_fails("hook vdsm a b", "expected 1 argument");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -280,6 +335,8 @@ int main(void)
                 cmocka_unit_test(test_parse_provision),
                 cmocka_unit_test(test_parse_bind_unbind),
                 cmocka_unit_test(test_parse_claim_reserve_assign_release),
+                cmocka_unit_test(test_parse_profile_check_migrations),
+                cmocka_unit_test(test_parse_hook),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,6 +33,7 @@ static void test_exit_values(void **state)
         assert_int_equal(CTL_EXIT_UNREACHABLE, 3);
         assert_int_equal(CTL_EXIT_ACCESS_DENIED, 4);
         assert_int_equal(CTL_EXIT_NO_SUCH_DEVICE, 5);
+        assert_int_equal(CTL_EXIT_NOT_COMPATIBLE, 6);
 }
 
 static const struct {
@@ -52,7 +53,8 @@ static const struct {
         { "org.vfmig.Agent1.Error.OutOfRange", CTL_EXIT_FAILURE },
         { "org.vfmig.Agent1.Error.IO", CTL_EXIT_FAILURE },
         { "org.vfmig.Agent1.Error.Quarantined", CTL_EXIT_FAILURE },
-        { "org.vfmig.Agent1.Error.NotCompatible", CTL_EXIT_FAILURE },
+        /* Only check and profile meet it: vfmigctl's own "not compatible". */
+        { "org.vfmig.Agent1.Error.NotCompatible", CTL_EXIT_NOT_COMPATIBLE },
         { "org.vfmig.Agent1.Error.Failed", CTL_EXIT_FAILURE },
         { "org.freedesktop.DBus.Error.AccessDenied", CTL_EXIT_ACCESS_DENIED },
         { "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired", CTL_EXIT_ACCESS_DENIED },

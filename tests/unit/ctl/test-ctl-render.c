@@ -282,6 +282,58 @@ static void test_format_error(void **state)
         }
 }
 
+static void test_migrations(void **state)
+{
+        g_autoptr(GPtrArray) m = g_ptr_array_new_with_free_func((GDestroyNotify) ctl_migration_free);
+        g_autoptr(GPtrArray) none = g_ptr_array_new();
+        g_autofree char *table = NULL;
+        g_autofree char *json = NULL;
+        g_autofree char *empty = NULL;
+        g_autofree char *empty_json = NULL;
+        g_autofree char *check = NULL;
+        const char *lines[] = { "hostdev0 (0000:3b:00.2): fits 0000:3b:00.3", NULL };
+
+        /* Out of order on purpose: output is sorted by id. */
+        g_ptr_array_add(m, ctl_migration_new("/org/vfmig/Agent1/migration/12", 12, "outgoing",
+                                             "completed", "6f1e9a3c-2b4d-4e5f-8a9b-0c1d2e3f4a5b", ""));
+        g_ptr_array_add(m, ctl_migration_new("/org/vfmig/Agent1/migration/3", 3, "incoming",
+                                             "prepared", "6f1e9a3c-2b4d-4e5f-8a9b-0c1d2e3f4a5b", "vm1"));
+        table = ctl_render_migrations_table(m);
+        assert_string_equal(table,
+                            "ID  ROLE      PHASE      DOMAIN\n"
+                            " 3  incoming  prepared   vm1 (6f1e9a3c-2b4d-4e5f-8a9b-0c1d2e3f4a5b)\n"
+                            "12  outgoing  completed  6f1e9a3c-2b4d-4e5f-8a9b-0c1d2e3f4a5b\n");
+        json = ctl_render_migrations_json(m);
+        assert_string_equal(json,
+                            "{\n"
+                            "  \"migrations\": [\n"
+                            "    {\n"
+                            "      \"id\": 3,\n"
+                            "      \"object\": \"/org/vfmig/Agent1/migration/3\",\n"
+                            "      \"role\": \"incoming\",\n"
+                            "      \"phase\": \"prepared\",\n"
+                            "      \"domain_uuid\": \"6f1e9a3c-2b4d-4e5f-8a9b-0c1d2e3f4a5b\",\n"
+                            "      \"domain_name\": \"vm1\"\n"
+                            "    },\n"
+                            "    {\n"
+                            "      \"id\": 12,\n"
+                            "      \"object\": \"/org/vfmig/Agent1/migration/12\",\n"
+                            "      \"role\": \"outgoing\",\n"
+                            "      \"phase\": \"completed\",\n"
+                            "      \"domain_uuid\": \"6f1e9a3c-2b4d-4e5f-8a9b-0c1d2e3f4a5b\",\n"
+                            "      \"domain_name\": null\n"
+                            "    }\n"
+                            "  ]\n"
+                            "}\n");
+        empty = ctl_render_migrations_table(none);
+        assert_string_equal(empty, "No migrations.\n");
+        empty_json = ctl_render_migrations_json(none);
+        assert_string_equal(empty_json, "{\n  \"migrations\": []\n}\n");
+        check = ctl_render_check_json(TRUE, lines);
+        assert_string_equal(check, "{\n  \"compatible\": true,\n  \"lines\": [\n"
+                                   "    \"hostdev0 (0000:3b:00.2): fits 0000:3b:00.3\"\n  ]\n}\n");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -295,6 +347,7 @@ int main(void)
                 cmocka_unit_test(test_json_key),
                 cmocka_unit_test(test_format_usec),
                 cmocka_unit_test(test_format_error),
+                cmocka_unit_test(test_migrations),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
