@@ -186,10 +186,22 @@ void agent_domain_event(Agent *a, const char *uuid_in, const char *name,
                         agent_migration_advance(a, m, MIGRATION_PHASE_TRANSFERRING, NULL);
                 break;
         case AGENT_DOMAIN_RESUMED_MIGRATED:
-                assign_domain(a, uuid);
+                /* libvirt says this on the destination when a migration
+                 * completed, and on the source when the domain resumes
+                 * after a migration that failed once it was paused: tell
+                 * them apart by the migration this host knows of. */
                 m = agent_migration_find_unfinished(a, uuid, MIGRATION_ROLE_INCOMING);
-                if (m)
+                if (m) {
+                        assign_domain(a, uuid);
                         agent_migration_advance(a, m, MIGRATION_PHASE_COMPLETED, NULL);
+                        break;
+                }
+                m = agent_migration_find_unfinished(a, uuid, MIGRATION_ROLE_OUTGOING);
+                if (m)
+                        agent_migration_advance(a, m, MIGRATION_PHASE_FAILED,
+                                                "the migration failed after the domain was paused: it resumed here");
+                else
+                        assign_domain(a, uuid);
                 break;
         case AGENT_DOMAIN_SUSPENDED_MIGRATED:
         case AGENT_DOMAIN_MIGRATION_ITERATION:

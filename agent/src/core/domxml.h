@@ -92,9 +92,12 @@ void domxml_set_meta_devices(Domxml *d, const GPtrArray *meta /* DomxmlMetaDevic
 char *domxml_format(const Domxml *d);
 
 /*
- * The <vfmig:migration> element alone, as virDomainSetMetadata wants it
- * (namespace declared on it), and the parser for such a fragment (also used
- * by `vfmigctl check` on a file holding just the metadata).
+ * The <vfmig:migration> element alone, as it appears in the domain XML
+ * (namespace declared on it with the vfmig prefix), and the parser for
+ * such a fragment (also used by `vfmigctl check` on a file holding just
+ * the metadata). virDomainSetMetadata declares the prefix itself and
+ * refuses an element that already does: the libvirt monitor moves the
+ * element into the default namespace before handing it over.
  */
 char *domxml_format_metadata(const GPtrArray *meta /* DomxmlMetaDevice* */);
 GPtrArray *domxml_parse_metadata(const char *text, gsize len, GError **error);

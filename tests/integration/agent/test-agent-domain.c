@@ -376,9 +376,22 @@ static void test_source_aborted(void **state)
         assert_int_equal(agent_get_migrations(f->agent)->len, 2);
         assert_int_equal(state_of(f, VF1), VF_STATE_ASSIGNED);
 
+        /* libvirt also says RESUMED(MIGRATED) when the source resumes
+         * after a failure in the paused phase: a failure here, not a
+         * completion. */
+        agent_domain_event(f->agent, A, "vm1", AGENT_DOMAIN_SUSPENDED_MIGRATED);
+        assert_int_equal(last_migration(f)->phase, MIGRATION_PHASE_TRANSFERRING);
+        agent_domain_event(f->agent, A, "vm1", AGENT_DOMAIN_RESUMED_MIGRATED);
+        m = last_migration(f);
+        assert_int_equal(m->role, MIGRATION_ROLE_OUTGOING);
+        assert_int_equal(m->phase, MIGRATION_PHASE_FAILED);
+        assert_non_null(strstr(m->error, "resumed here"));
+        assert_int_equal(agent_get_migrations(f->agent)->len, 3);
+        assert_int_equal(state_of(f, VF1), VF_STATE_ASSIGNED);
+
         /* A domain without VFs here gets no record. */
         agent_domain_event(f->agent, B, "vm2", AGENT_DOMAIN_MIGRATION_ITERATION);
-        assert_int_equal(agent_get_migrations(f->agent)->len, 2);
+        assert_int_equal(agent_get_migrations(f->agent)->len, 3);
 }
 
 static char *prepare(Fixture *f, guint64 *id)
