@@ -592,6 +592,19 @@ migration_address = "{self.ip}"
                      f"in {'/'.join(phases)}", timeout=timeout)
         return self.migration_props(m["object"])
 
+    def resets(self, vf):
+        """Function resets the fake kernel recorded for a VF."""
+        try:
+            with open(os.path.join(self.root, ".fakehost/resets", vf)) as f:
+                return len(f.read().splitlines())
+        except FileNotFoundError:
+            return 0
+
+    def monitor_signals(self):
+        """Starts recording the agent's signals (gdbus monitor); stop() it
+        to get [(object path, member, args text)]."""
+        return SignalLog(self)
+
     def migration_props(self, obj):
         return {name: self.get_property(obj, MIGRATION_IFACE, name)
                 for name in ("Id", "Role", "Phase", "DomainUUID",
@@ -621,6 +634,45 @@ migration_address = "{self.ip}"
                                  or " warning : " in line
                                  or "virHook" in line)
             sys.stderr.write(f"---- {path} ----\n{text[-8000:]}\n")
+
+
+class SignalLog:
+    """`gdbus monitor` on a host's bus for org.vfmig.Agent1's signals."""
+    LINE = re.compile(r"^(/\S*): ([\w.]+)\.(\w+) \((.*)\)$")
+
+    def __init__(self, host):
+        self.path = os.path.join(host.dir, f"signals-{time.monotonic_ns()}.log")
+        self.out = open(self.path, "w")
+        self.p = subprocess.Popen(
+            ["gdbus", "monitor", "--address", host.address, "--dest",
+             vt.BUS_NAME], stdout=self.out, stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent)
+        # gdbus prints nothing when it is ready; give it its round trips.
+        time.sleep(0.5)
+
+    def stop(self):
+        time.sleep(0.5)   # signals of the last change still on their way
+        self.p.terminate()
+        self.p.wait()
+        self.out.close()
+        with open(self.path) as f:
+            lines = f.read().splitlines()
+        out = []
+        for line in lines:
+            m = self.LINE.match(line.strip())
+            if m:
+                out.append((m.group(1), f"{m.group(2)}.{m.group(3)}",
+                            m.group(4)))
+        return out
+
+
+def phase_changes(signals, obj):
+    """[(old, new)] of one Migration object's PhaseChanged signals."""
+    out = []
+    for path, member, args in signals:
+        if path == obj and member == MIGRATION_IFACE + ".PhaseChanged":
+            out.append(tuple(re.findall(r"'([^']*)'", args)))
+    return out
 
 
 # -- two hosts ---------------------------------------------------------------

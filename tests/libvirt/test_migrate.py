@@ -10,6 +10,19 @@ import e2etest as e2e
 
 
 class Migrate(e2e.PairTest):
+    def check_signals(self, signals, obj, role):
+        """PhaseChanged on the object for every phase change, in order,
+        each starting where the previous one ended."""
+        changes = e2e.phase_changes(signals, obj)
+        self.assertTrue(changes, f"no PhaseChanged from {obj}: {signals}")
+        want = (["prepared", "transferring", "completed"]
+                if role == "incoming" else ["completed"])
+        news = [new for _, new in changes]
+        self.assertEqual([p for p in news if p in want], want, changes)
+        self.assertEqual(news[-1], "completed")
+        for (_, new), (old, _) in zip(changes, changes[1:]):
+            self.assertEqual(old, new, changes)
+
     def check_migration(self, src, dst, src_vfs, dom):
         xml = dst.dumpxml("mig1")
         dst_vfs = e2e.hostdev_addresses(xml)
@@ -39,21 +52,36 @@ class Migrate(e2e.PairTest):
         self.assertEqual(sorted(s for _, s, _ in out["Devices"]), sorted(src_vfs))
         self.wait_free(src, src_vfs)
         self.assertNotIn("mig1", src.domains())
+        return dst_vfs, inc, out
+
+    def migrate_and_check(self, src, dst, src_vfs, dom, *extra):
+        resets = {vf: src.resets(vf) for vf in src_vfs}
+        src_sig, dst_sig = src.monitor_signals(), dst.monitor_signals()
+        try:
+            r = self.pair.migrate(src, dst, "mig1", *extra)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(dst.domstate("mig1"), "running")
+            dst_vfs, inc, out = self.check_migration(src, dst, src_vfs, dom)
+        finally:
+            src_signals, dst_signals = src_sig.stop(), dst_sig.stop()
+        inc_obj = dst.migration_of(dom, "incoming")["object"]
+        out_obj = src.migration_of(dom, "outgoing")["object"]
+        self.check_signals(dst_signals, inc_obj, "incoming")
+        self.check_signals(src_signals, out_obj, "outgoing")
+        added = [a for p, m, a in dst_signals
+                 if m == "org.vfmig.Agent1.Manager.MigrationAdded"]
+        self.assertTrue(any(inc_obj in a for a in added), dst_signals)
+        # Released VFs got a function reset before going back to the pool.
+        for vf in src_vfs:
+            self.assertGreater(src.resets(vf), resets[vf], vf)
         return dst_vfs
 
     def test_there_and_back(self):
         vfs = self.a_vfs[:2]
         dom = self.start_domain("mig1", vfs)
         self.wait_owned(self.a, vfs, dom)
-        r = self.pair.migrate(self.a, self.b, "mig1")
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(self.b.domstate("mig1"), "running")
-        b_vfs = self.check_migration(self.a, self.b, vfs, dom)
-
-        r = self.pair.migrate(self.b, self.a, "mig1", "--p2p")
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(self.a.domstate("mig1"), "running")
-        self.check_migration(self.b, self.a, b_vfs, dom)
+        b_vfs = self.migrate_and_check(self.a, self.b, vfs, dom)
+        self.migrate_and_check(self.b, self.a, b_vfs, dom, "--p2p")
         self.a.virsh("destroy", "mig1")
 
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/domxml.h"
+#include "core/pci-address.h"
 #include "core/profile.h"
 #include "ctl-exit.h"
 #include "ctl-table.h"
@@ -85,7 +86,9 @@ static DomxmlMetaDevice *device_from_json(JsonNode *node, const char *where, GEr
 {
         g_autoptr(GError) local = NULL;
         g_autoptr(VfProfile) profile = NULL;
+        char canon[PCI_ADDRESS_STRLEN];
         const char *alias, *address;
+        DomxmlMetaDevice *m;
         JsonObject *o;
         JsonNode *pn;
 
@@ -105,10 +108,18 @@ static DomxmlMetaDevice *device_from_json(JsonNode *node, const char *where, GEr
                 return usage(error, "%s: \"alias\" must be a string or null", where), NULL;
         if (!member_string(o, "address", &address) || !address)
                 return usage(error, "%s: \"address\" must be a PCI address string", where), NULL;
+        if (!pci_address_normalize(address, canon, &local))
+                return usage(error, "%s: \"address\": %s", where, local->message), NULL;
+        /* The metadata form has no empty alias: "" means none, like null. */
+        if (alias && !*alias)
+                alias = NULL;
         profile = profile_from_json_node(pn, &local);
         if (!profile)
-                return usage(error, "%s (%s): %s", where, address, local->message), NULL;
-        return domxml_meta_device_new(alias, address, profile);
+                return usage(error, "%s (%s): %s", where, canon, local->message), NULL;
+        m = domxml_meta_device_new(alias, canon, profile);
+        if (!m)
+                return usage(error, "%s (%s): not a device the metadata can describe", where, canon), NULL;
+        return m;
 }
 
 /*

@@ -146,6 +146,27 @@ static void test_vf_json_round_trip(void **state)
 }
 
 /* XML is passed to the agent as it is: it has the one safe parser. */
+/* "" as alias means none (the metadata form has no empty alias); short addresses are normalized. */
+static void test_json_normalized(void **state)
+{
+        g_autoptr(GError) error = NULL;
+        g_autofree char *bare = fixture("bare-profile/input.json", NULL);
+        g_autofree char *json = g_strdup_printf("{\"alias\": \"\", \"address\": \"3B:00.2\", \"profile\": %s}", bare);
+        g_autofree char *request = ctl_input_to_check_request(json, strlen(json), &error);
+        g_autoptr(GPtrArray) meta = NULL;
+        const DomxmlMetaDevice *m;
+
+        if (!request)
+                fail_msg("%s", error->message);
+        meta = domxml_parse_metadata(request, strlen(request), &error);
+        if (!meta)
+                fail_msg("%s\n%s", error->message, request);
+        assert_int_equal(meta->len, 1);
+        m = meta->pdata[0];
+        assert_null(m->alias);
+        assert_string_equal(m->address, "0000:3b:00.2");
+}
+
 static void test_xml_passes_through(void **state)
 {
         g_autofree char *metadata = fixture("two-devices/metadata.xml", NULL);
@@ -191,6 +212,9 @@ static void test_bad_input(void **state)
         no_address = g_strdup_printf("{\"alias\": \"hostdev0\", \"profile\": %s}", bare);
         refused(no_address, "\"address\"");
         refused("{\"alias\": 7, \"address\": \"0000:3b:00.2\", \"profile\": {}}", "\"alias\"");
+        refused("{\"alias\": null, \"address\": \"0000:3b:00.9\", \"profile\": {}}", "\"address\": ");
+        refused("{\"alias\": null, \"address\": \"0000:3b:00.2xxxxxxxxxxxxxxxxxxxxx\", \"profile\": {}}",
+                "\"address\": ");
         /* The profile's own parser names the member; we add the device. */
         bad_profile = g_strdup_printf("{\"alias\": null, \"address\": \"0000:3b:00.2\", \"profile\": %s}",
                                       "{\"version\": 1, \"type\": \"nett\"}");
@@ -233,6 +257,7 @@ int main(void)
                 cmocka_unit_test(test_classify),
                 cmocka_unit_test(test_domain_json_round_trip),
                 cmocka_unit_test(test_vf_json_round_trip),
+                cmocka_unit_test(test_json_normalized),
                 cmocka_unit_test(test_xml_passes_through),
                 cmocka_unit_test(test_bad_input),
                 cmocka_unit_test(test_table),
