@@ -36,15 +36,21 @@ void domain_add_line(GPtrArray *lines, const ManagedDevice *md, GPtrArray *reaso
  * appended to reasons. */
 gboolean domain_driver_reason(Agent *agent, const Vf *vf, GPtrArray *reasons);
 /* Binds every md->chosen per policy and claims or reserves (with the
- * config's lease) them all in one pool commit; a failure undoes the binds. */
+ * config's lease) them all in one pool commit; a failure undoes the binds.
+ * With refits (address -> reason), a VF that had to be rebound is checked
+ * again against the source profile on its new driver (before, on another
+ * driver, only its PCI identity was known): NOT_COMPATIBLE if it no
+ * longer fits, with the reason added to refits. */
 gboolean domain_take_all(Agent *agent, GPtrArray *devices, const char *uuid,
-                         const char *name, gboolean reserve, GError **error);
+                         const char *name, gboolean reserve, GHashTable *refits,
+                         GError **error);
 
 /* domxml_parse plus a valid <uuid>; errors are INVALID_ARGUMENT. */
 Domxml *domain_parse(const char *xml, GError **error);
 GPtrArray *domain_managed_devices(Agent *agent, const Domxml *d);
+/* refits (may be NULL): VFs found unfit once bound (domain_take_all). */
 gboolean domain_choose_vfs(Agent *agent, const char *uuid, GPtrArray *devices,
-                           GPtrArray *lines, VfmigError *code);
+                           GHashTable *refits, GPtrArray *lines, VfmigError *code);
 /* Addresses (owned) of every pool entry the domain owns, any state. */
 GPtrArray *domain_held_vfs(Agent *agent, const char *uuid);
 char *domain_metadata_for(Agent *agent, GPtrArray *addresses, GError **error);

@@ -168,8 +168,45 @@ static void before_array_free(DriverBefore *b, guint n)
  * Binds every chosen VF per policy and takes them all in one pool commit
  * (claim, or reservation with lease). Anything failing undoes the binds.
  */
+/*
+ * A VF that had to be bound for the VM showed only its PCI identity
+ * before: now that it is on its policy driver, its full profile can be
+ * read. NULL when it fits the source profile, else why not (and the
+ * reason is kept in refits for the next choice).
+ */
+static char *recheck_bound(Agent *a, const ManagedDevice *md, GHashTable *refits)
+{
+        const Vf *vf = inventory_find_vf(a->inventory, md->chosen);
+        const Pf *pf = vf ? inventory_find_pf(a->inventory, vf->pf_address) : NULL;
+        g_autoptr(GError) e = NULL;
+        g_autoptr(VfProfile) now = NULL;
+        g_autoptr(GPtrArray) why = NULL;
+        g_autoptr(GString) text = NULL;
+
+        if (!vf || !pf)
+                return NULL;
+        now = profile_read(a->host, vf, pf, &e);
+        if (!now) {
+                text = g_string_new(NULL);
+                g_string_printf(text, "%s: cannot read its profile once bound: %s",
+                                md->chosen, e->message);
+        } else {
+                why = profile_compat_reasons(md->source_profile, now);
+                if (why->len == 0)
+                        return NULL;
+                text = g_string_new(NULL);
+                for (guint i = 0; i < why->len; i++)
+                        g_string_append_printf(text, "%s%s once bound to %s: %s",
+                                               i ? "; " : "", md->chosen,
+                                               str_or(now->driver, "its driver"),
+                                               (const char *) why->pdata[i]);
+        }
+        g_hash_table_replace(refits, g_strdup(md->chosen), g_strdup(text->str));
+        return g_string_free(g_steal_pointer(&text), FALSE);
+}
+
 gboolean domain_take_all(Agent *a, GPtrArray *devices, const char *uuid, const char *name,
-                         gboolean reserve, GError **error)
+                         gboolean reserve, GHashTable *refits, GError **error)
 {
         DriverBefore *before = g_new0(DriverBefore, devices->len);
         g_autoptr(GError) local = NULL;
@@ -186,6 +223,18 @@ gboolean domain_take_all(Agent *a, GPtrArray *devices, const char *uuid, const c
                 if (!agent_prepare_driver_for_vm(a, md->chosen, &before[n], &local)) {
                         failed = md->label;
                         break;
+                }
+        }
+        for (guint i = 0; refits && !failed && i < n; i++) {
+                ManagedDevice *md = devices->pdata[i];
+                g_autofree char *why = NULL;
+
+                if (!before[i].rebound || !md->source_profile)
+                        continue;
+                why = recheck_bound(a, md, refits);
+                if (why) {
+                        g_set_error_literal(&local, VFMIG_ERROR, VFMIG_ERROR_NOT_COMPATIBLE, why);
+                        failed = md->label;
                 }
         }
         if (!failed) {
@@ -276,7 +325,7 @@ gboolean agent_claim_for_domain(Agent *a, const char *xml, GError **error)
                 domain_set_refusal(error, code, lines);
                 return FALSE;
         }
-        if (!domain_take_all(a, devices, uuid, name, FALSE, error))
+        if (!domain_take_all(a, devices, uuid, name, FALSE, NULL, error))
                 return FALSE;
 
         /* Destination: the prepare hook of an incoming migration. */

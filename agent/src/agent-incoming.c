@@ -66,12 +66,19 @@ static const ReadProfile *cached_profile(Agent *a, GHashTable *cache, const Vf *
  * VF); TRUE when it can. *profile_out gets its profile when read.
  */
 static gboolean vf_fits(Agent *a, const char *uuid, const Vf *vf, const VfProfile *src,
-                        GHashTable *taken, GHashTable *cache, GPtrArray *reasons,
-                        gboolean *incompatible, VfProfile **profile_out)
+                        GHashTable *taken, GHashTable *cache, GHashTable *refits,
+                        GPtrArray *reasons, gboolean *incompatible, VfProfile **profile_out)
 {
         const PoolEntry *e = pool_lookup(a->pool, vf->address);
         const Pf *pf = inventory_find_pf(a->inventory, vf->pf_address);
+        const char *refit = refits ? g_hash_table_lookup(refits, vf->address) : NULL;
         guint before = reasons->len;
+
+        if (refit) {
+                g_ptr_array_add(reasons, g_strdup(refit));
+                *incompatible = TRUE;
+                return FALSE;
+        }
 
         if (g_hash_table_contains(taken, vf->address))
                 g_ptr_array_add(reasons, g_strdup_printf("%s is chosen for another device of this domain",
@@ -86,6 +93,20 @@ static gboolean vf_fits(Agent *a, const char *uuid, const Vf *vf, const VfProfil
                                                          vf_state_to_string(e->state),
                                                          str_or(e->owner_name, e->owner_uuid)));
         (void) domain_driver_reason(a, vf, reasons);
+        if (src && (src->migration_flags & PROFILE_MIGRATION_STOP_COPY)) {
+                /* The guest's device state arrives in the variant driver's
+                 * stream: a VF left on (or bound to) plain vfio-pci could
+                 * not load it. */
+                const char *will_run_on = vf->driver && vfmig_driver_is_allowed(vf->driver)
+                        ? vf->driver : agent_policy_driver(a, vf);
+
+                if (g_strcmp0(will_run_on, VFMIG_DRIVER_VARIANT) != 0) {
+                        g_ptr_array_add(reasons, g_strdup_printf("%s would run on %s, which cannot load the device state the source sends (that needs %s)",
+                                                                 vf->address, will_run_on,
+                                                                 VFMIG_DRIVER_VARIANT));
+                        *incompatible = TRUE;
+                }
+        }
 
         if (src && pf) {
                 const ReadProfile *rp = cached_profile(a, cache, vf, pf);
@@ -130,7 +151,7 @@ static int preference(Agent *a, const char *uuid, const Vf *vf)
  * any VF decided, BUSY when every candidate was only in use).
  */
 gboolean domain_choose_vfs(Agent *a, const char *uuid, GPtrArray *devices,
-                           GPtrArray *lines, VfmigError *code)
+                           GHashTable *refits, GPtrArray *lines, VfmigError *code)
 {
         g_autoptr(GHashTable) taken = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         g_autoptr(GHashTable) cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
@@ -149,8 +170,8 @@ gboolean domain_choose_vfs(Agent *a, const char *uuid, GPtrArray *devices,
                  * of this host already: keep it when it fits, only check it. */
                 if (named) {
                         candidates++;
-                        if (vf_fits(a, uuid, named, md->source_profile, taken, cache, reasons,
-                                    &incompatible, &md->chosen_profile)) {
+                        if (vf_fits(a, uuid, named, md->source_profile, taken, cache, refits,
+                                    reasons, &incompatible, &md->chosen_profile)) {
                                 g_strlcpy(md->chosen, named->address, sizeof(md->chosen));
                                 g_hash_table_add(taken, g_strdup(md->chosen));
                                 continue;
@@ -177,7 +198,7 @@ gboolean domain_choose_vfs(Agent *a, const char *uuid, GPtrArray *devices,
                                                 continue;
                                         candidates++;
                                         if (vf_fits(a, uuid, vf, md->source_profile, taken, cache,
-                                                    reasons, &incompatible, &prof)) {
+                                                    refits, reasons, &incompatible, &prof)) {
                                                 g_strlcpy(md->chosen, vf->address, sizeof(md->chosen));
                                                 vf_profile_free(md->chosen_profile);
                                                 md->chosen_profile = g_steal_pointer(&prof);
@@ -230,6 +251,55 @@ static char *rewrite(Domxml *d, GPtrArray *devices, GError **error)
         return domxml_format(d);
 }
 
+/*
+ * Chooses, binds and reserves a VF for every device and returns the
+ * rewritten XML. A VF chosen on its PCI identity alone (on another driver
+ * before) that turns out unfit once bound is put back and the choice made
+ * again without it: each round excludes one more VF, so this ends.
+ */
+static char *choose_and_take(Agent *a, Domxml *d, GPtrArray *devices, const char *uuid,
+                             const char *name, GError **error)
+{
+        g_autoptr(GHashTable) refits = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                                             g_free, g_free);
+
+        for (;;) {
+                g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+                g_autoptr(GError) local = NULL;
+                guint known = g_hash_table_size(refits);
+                VfmigError code;
+                char *text;
+
+                for (guint i = 0; i < devices->len; i++) {
+                        ManagedDevice *md = devices->pdata[i];
+
+                        md->chosen[0] = '\0';
+                        g_clear_pointer(&md->chosen_profile, vf_profile_free);
+                }
+                if (!domain_choose_vfs(a, uuid, devices, refits, lines, &code)) {
+                        domain_set_refusal(error, code, lines);
+                        return NULL;
+                }
+                if (domain_take_all(a, devices, uuid, name, TRUE, refits, &local)) {
+                        /* Cannot fail for addresses we chose; if it did, the
+                         * reservations stay until their lease ends. */
+                        text = rewrite(d, devices, &local);
+                        if (!text) {
+                                g_propagate_prefixed_error(error, g_steal_pointer(&local),
+                                                           "Failed to rewrite the XML of %s: ",
+                                                           str_or(name, uuid));
+                        }
+                        return text;
+                }
+                if (g_hash_table_size(refits) == known) {
+                        g_propagate_prefixed_error(error, g_steal_pointer(&local),
+                                                   "Incoming migration of %s not prepared: ",
+                                                   str_or(name, uuid));
+                        return NULL;
+                }
+        }
+}
+
 gboolean agent_prepare_incoming(Agent *a, const char *xml, char **out_xml,
                                 guint64 *migration_id, GError **error)
 {
@@ -238,7 +308,6 @@ gboolean agent_prepare_incoming(Agent *a, const char *xml, char **out_xml,
         g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
         g_autoptr(GError) local = NULL;
         g_autofree char *text = NULL;
-        VfmigError code;
         const char *uuid, *name;
         Migration *m;
         gboolean retry;
@@ -255,6 +324,10 @@ gboolean agent_prepare_incoming(Agent *a, const char *xml, char **out_xml,
                 *out_xml = g_strdup(xml);
                 return TRUE;
         }
+        /* Bad input is refused before anything is recorded: a name the
+         * pool would refuse must not leave a (persisted) Migration. */
+        if (!pool_check_owner(((ManagedDevice *) devices->pdata[0])->label, uuid, name, error))
+                return FALSE;
         /* A hook run again for the same migration continues its record. */
         m = agent_migration_find_unfinished(a, uuid, MIGRATION_ROLE_INCOMING);
         retry = m && m->phase == MIGRATION_PHASE_PREPARED;
@@ -285,21 +358,10 @@ gboolean agent_prepare_incoming(Agent *a, const char *xml, char **out_xml,
                 }
         }
 
-        if (lines->len > 0) {
+        if (lines->len > 0)
                 domain_set_refusal(&local, VFMIG_ERROR_UNKNOWN_DRIVER, lines);
-        } else if (!domain_choose_vfs(a, uuid, devices, lines, &code)) {
-                domain_set_refusal(&local, code, lines);
-        } else if (domain_take_all(a, devices, uuid, name, TRUE, &local)) {
-                /* Cannot fail for addresses we chose; if it did, the
-                 * reservations stay until their lease ends. */
-                text = rewrite(d, devices, &local);
-                if (!text)
-                        g_prefix_error(&local, "Failed to rewrite the XML of %s: ",
-                                       str_or(name, uuid));
-        } else {
-                g_prefix_error(&local, "Incoming migration of %s not prepared: ",
-                               str_or(name, uuid));
-        }
+        else
+                text = choose_and_take(a, d, devices, uuid, name, &local);
 
         if (!text) {
                 if (!retry)
@@ -334,6 +396,17 @@ static gboolean looks_like_domain(const char *text)
         return FALSE;
 }
 
+/* A VF not on the variant driver shows only its PCI identity: the rest
+ * of its profile is checked when PrepareIncoming binds it. */
+static const char *partial_note(const ManagedDevice *md)
+{
+        if (md->source_profile && md->chosen_profile &&
+            md->chosen_profile->source == PROFILE_SOURCE_PCI)
+                return " (on its PCI identity: its features are checked once it is bound to "
+                       VFMIG_DRIVER_VARIANT ")";
+        return "";
+}
+
 gboolean agent_check_incoming(Agent *a, const char *text, gboolean *compatible,
                               GPtrArray **lines_out, GError **error)
 {
@@ -364,16 +437,17 @@ gboolean agent_check_incoming(Agent *a, const char *text, gboolean *compatible,
                 devices = meta_managed_devices(meta);
         }
 
-        ok = domain_choose_vfs(a, uuid, devices, refusals, &code);
+        ok = domain_choose_vfs(a, uuid, devices, NULL, refusals, &code);
         /* One line per device: where it would go, or why nowhere. */
         for (guint i = 0, r = 0; i < devices->len; i++) {
                 const ManagedDevice *md = devices->pdata[i];
 
                 if (md->chosen[0])
-                        g_ptr_array_add(lines, g_strdup_printf("%s: fits %s%s", md->label,
+                        g_ptr_array_add(lines, g_strdup_printf("%s: fits %s%s%s", md->label,
                                                                md->chosen,
                                                                strcmp(md->chosen, md->named) == 0
-                                                                       ? " (kept)" : ""));
+                                                                       ? " (kept)" : "",
+                                                               partial_note(md)));
                 else if (r < refusals->len)
                         g_ptr_array_add(lines, g_strdup(refusals->pdata[r++]));
         }

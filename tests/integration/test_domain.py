@@ -297,6 +297,45 @@ class PrepareIncoming(unittest.TestCase):
             self.assertEqual(p["Error"], r["message"])
             self.assertGreater(p["Finished"], 0)
 
+    def test_vf_on_plain_vfio_cannot_load_state(self):
+        with host() as h:
+            vf0, vf1 = h.vf_addresses(PF)
+            xml = self.incoming(h)
+            self.assertIsNone(h.manager_error("Claim", vf0, dl.UUID2, "other"))
+            # vf1 fits on its identity and features, but on vfio-pci it
+            # could not load the device state the source sends.
+            self.assertIsNone(h.manager_error("Bind", vf1, "vfio-pci"))
+            before = dl.snapshot(h)
+            r = dl.prepare(h, xml)
+            self.assertFalse(r["ok"], r)
+            self.assertEqual(r["name"], "org.vfmig.Agent1.Error.NotCompatible", r)
+            self.assertIn(f"{vf1} would run on vfio-pci, which cannot load the device state",
+                          r["message"])
+            self.assertEqual(dl.snapshot(h), before)
+
+    def test_rebound_vf_is_checked_again(self):
+        with host() as h:
+            vf0, vf1 = h.vf_addresses(PF)
+            bad0, bad1 = h.vf_addresses(BAD_PF)
+            xml = self.incoming(h)
+            self.assertIsNone(h.manager_error("Claim", vf0, dl.UUID2, "other"))
+            self.assertIsNone(h.manager_error("Reserve", vf1, dl.UUID3, "third", 0))
+            # Without a driver bad0 shows only its PCI identity, which
+            # matches; bound to vfmig_virtio_pci it shows features that do
+            # not: it is put back and the migration refused.
+            self.assertIsNone(h.manager_error("Unbind", bad0))
+            before = dl.snapshot(h)
+            check = dl.call(h, "CheckIncoming", xml)
+            self.assertTrue(check["ok"], check)
+            self.assertIn("on its PCI identity", " ".join(check["result"][1]))
+            r = dl.prepare(h, xml)
+            self.assertFalse(r["ok"], r)
+            self.assertEqual(r["name"], "org.vfmig.Agent1.Error.NotCompatible", r)
+            self.assertIn(f"{bad0} once bound to vfmig_virtio_pci: destination lacks",
+                          r["message"])
+            self.assertEqual(dl.snapshot(h), before)
+            self.assertIsNone(h.driver_of(bad0))
+
     def test_all_or_nothing(self):
         with host() as h:
             vf0 = h.vf_addresses(PF)[0]
