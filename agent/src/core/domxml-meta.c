@@ -27,6 +27,14 @@ char *domxml_get_prop(xmlNodePtr n, const char *name)
 
 /* ---- metadata ---- */
 
+/* The longest alias a metadata entry holds (docs/profile.md). */
+#define META_ALIAS_MAX 256
+
+static gboolean alias_storable(const char *alias)
+{
+        return alias && *alias && strlen(alias) <= META_ALIAS_MAX;
+}
+
 DomxmlMetaDevice *domxml_meta_device_new(const char *alias, const char *address,
                                          const VfProfile *profile)
 {
@@ -37,7 +45,10 @@ DomxmlMetaDevice *domxml_meta_device_new(const char *alias, const char *address,
         if (!pci_address_normalize(address, canon, NULL))
                 return NULL;
         m = g_new0(DomxmlMetaDevice, 1);
-        m->alias = g_strdup(alias);
+        /* libvirt bounds no user alias; one the metadata reader would
+         * refuse is left out, so the entry is found by address and the
+         * document stays readable. */
+        m->alias = alias_storable(alias) ? g_strdup(alias) : NULL;
         memcpy(m->address, canon, sizeof(canon));
         m->profile = vf_profile_copy(profile);
         return m;
@@ -90,8 +101,9 @@ GPtrArray *domxml_parse_migration(xmlNodePtr mig, GError **error)
                 address = domxml_get_prop(c, "address");
                 what = alias ? g_strdup_printf("metadata device '%s'", alias)
                              : g_strdup_printf("metadata device number %u", n - 1);
-                if (alias && (!*alias || strlen(alias) > 256)) {
-                        domxml_invalid(error, "%s: alias must be 1 to 256 characters", what);
+                if (alias && !alias_storable(alias)) {
+                        domxml_invalid(error, "%s: alias must be 1 to %d characters", what,
+                                       META_ALIAS_MAX);
                         return NULL;
                 }
                 if (!address) {

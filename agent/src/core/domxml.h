@@ -103,7 +103,8 @@ char *domxml_format_metadata(const GPtrArray *meta /* DomxmlMetaDevice* */);
 GPtrArray *domxml_parse_metadata(const char *text, gsize len, GError **error);
 
 /* Copies alias and profile (required); address is normalized. NULL when
- * address is not a PCI address: callers check input addresses first. */
+ * address is not a PCI address: callers check input addresses first. An
+ * alias the metadata cannot hold (empty, over 256 bytes) is left out. */
 DomxmlMetaDevice *domxml_meta_device_new(const char *alias, const char *address,
                                          const VfProfile *profile);
 void domxml_meta_device_free(DomxmlMetaDevice *m);

@@ -169,8 +169,13 @@ static gboolean get_text(JsonObject *o, const char *member, gboolean nullable,
         s = json_node_get_string(n);
         if (strlen(s) > PROFILE_STRING_MAX)
                 return fail(error, member, "longer than %d bytes", PROFILE_STRING_MAX);
-        for (const char *c = s; *c; c++)
-                if (g_ascii_iscntrl(*c))
+        /* json-glib turns a lone surrogate escape ("\ud800") into bytes
+         * that are not UTF-8: neither the XML form nor D-Bus carries them. */
+        if (!g_utf8_validate(s, -1, NULL))
+                return fail(error, member, "not valid UTF-8");
+        /* C0, DEL and C1 (U+009B is an 8-bit CSI), as the XML reader. */
+        for (const char *c = s; *c; c = g_utf8_next_char(c))
+                if (g_unichar_iscntrl(g_utf8_get_char(c)))
                         return fail(error, member, "contains a control character");
         *out = g_strdup(s);
         return TRUE;
@@ -410,37 +415,66 @@ VfProfile *profile_from_json_node(JsonNode *node, GError **error)
         return g_steal_pointer(&p);
 }
 
-/* Brackets outside strings, counted before json-glib's recursive parser
- * sees the text. */
-static gboolean depth_ok(const char *data, gsize len)
+/*
+ * Brackets outside strings and comments, counted before json-glib's
+ * recursive parser sees the text. The lexing follows json-glib 1.6's
+ * scanner, not the JSON grammar: it also skips C comments and reads
+ * single-quoted strings (without escapes), and a quote inside either
+ * must not hide the brackets after it. Closing brackets never count
+ * below zero, so stray ones cannot pay for deeper nesting later.
+ * json-glib also cuts a string at an escaped NUL ("net\u0000x" reads as
+ * "net", and so does its octal "net\0x"), so those escapes are refused
+ * here too. Returns why the text is refused, or NULL.
+ */
+static const char *lex_check(const char *data, gsize len)
 {
-        gboolean in_string = FALSE;
+        char quote = 0;
+        gboolean in_comment = FALSE;
         int depth = 0;
 
         for (gsize i = 0; i < len; i++) {
                 char c = data[i];
 
-                if (in_string) {
-                        if (c == '\\')
+                if (in_comment) {
+                        if (c == '*' && i + 1 < len && data[i + 1] == '/') {
+                                in_comment = FALSE;
                                 i++;
-                        else if (c == '"')
-                                in_string = FALSE;
+                        }
                         continue;
                 }
-                if (c == '"')
-                        in_string = TRUE;
-                else if (c == '{' || c == '[') {
+                if (quote) {
+                        if (c == '\\' && quote == '"') {
+                                if (len - i > 5 && memcmp(data + i + 1, "u0000", 5) == 0)
+                                        return "contains a NUL character (\\u0000)";
+                                /* Not JSON; json-glib reads "\0" as NUL. */
+                                if (i + 1 < len && data[i + 1] >= '0' && data[i + 1] <= '7')
+                                        return "contains an octal escape (\\0 to \\7), not JSON";
+                                i++;
+                        } else if (c == quote) {
+                                quote = 0;
+                        }
+                        continue;
+                }
+                if (c == '"' || c == '\'')
+                        quote = c;
+                else if (c == '/' && i + 1 < len && data[i + 1] == '*') {
+                        in_comment = TRUE;
+                        i++;
+                } else if (c == '{' || c == '[') {
                         if (++depth > PROFILE_JSON_MAX_DEPTH)
-                                return FALSE;
-                } else if (c == '}' || c == ']')
+                                return "nested deeper than " G_STRINGIFY(PROFILE_JSON_MAX_DEPTH)
+                                       " levels";
+                } else if ((c == '}' || c == ']') && depth > 0)
                         depth--;
         }
-        return TRUE;
+        return NULL;
 }
 
 gboolean profile_json_check(const char *data, gsize len, gsize max_len,
                             GError **error)
 {
+        const char *why;
+
         if (len > max_len) {
                 g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_INVALID_ARGUMENT,
                             "profile: %" G_GSIZE_FORMAT " bytes, more than the %"
@@ -452,9 +486,10 @@ gboolean profile_json_check(const char *data, gsize len, gsize max_len,
                             "profile: contains a NUL byte");
                 return FALSE;
         }
-        if (!depth_ok(data, len)) {
+        why = lex_check(data, len);
+        if (why) {
                 g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_INVALID_ARGUMENT,
-                            "profile: nested deeper than %d levels", PROFILE_JSON_MAX_DEPTH);
+                            "profile: %s", why);
                 return FALSE;
         }
         return TRUE;

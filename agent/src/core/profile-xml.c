@@ -130,13 +130,14 @@ static gboolean get_attr(xmlNodePtr node, const char *name, char **out, GError *
 }
 
 /* Free text that ends up on terminals and in logs: no control characters
- * (an attribute can carry them as &#9; &#10; &#13;). */
+ * (an attribute can carry them as &#9; &#10; &#13;, or C1 ones such as
+ * the 8-bit CSI &#x9b;), as the JSON reader. libxml2 gives valid UTF-8. */
 static gboolean get_text(xmlNodePtr node, const char *name, char **out, GError **error)
 {
         if (!get_attr(node, name, out, error))
                 return FALSE;
-        for (const char *c = *out; c && *c; c++)
-                if ((guchar) *c < 0x20 || *c == 0x7f) {
+        for (const char *c = *out; c && *c; c = g_utf8_next_char(c))
+                if (g_unichar_iscntrl(g_utf8_get_char(c))) {
                         g_clear_pointer(out, g_free);
                         return fail(error, (const char *) node->name, name,
                                     "contains a control character");

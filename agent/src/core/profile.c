@@ -165,7 +165,10 @@ GPtrArray *profile_compat_reasons(const VfProfile *src, const VfProfile *dst)
                            "MAC %s not reproducible: destination has %s and cannot set it",
                            src->mac, dst->mac ? dst->mac : "none");
 
-        if (src->vendor_id != dst->vendor_id || src->device_id != dst->device_id)
+        /* Vendor 0 is no PCI vendor: the IDs were left out of a JSON or
+         * XML profile (unknown, 0), which never refuses by itself. */
+        if (src->vendor_id != 0 && dst->vendor_id != 0 &&
+            (src->vendor_id != dst->vendor_id || src->device_id != dst->device_id))
                 add_reason(reasons,
                            "PCI id differs: source %04x:%04x, destination %04x:%04x",
                            src->vendor_id, src->device_id, dst->vendor_id,

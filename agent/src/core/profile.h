@@ -96,7 +96,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfProfile, vf_profile_free)
  *    variant driver;
  *  - a src MAC that dst lacks is reproducible only when dst->mac_settable,
  *    judged only when dst's profile comes from the variant driver;
- *  - PCI vendor:device of the VFs equal.
+ *  - PCI vendor:device of the VFs equal, when both are known (vendor
+ *    not 0: a JSON or XML profile may leave the IDs out).
  * A profile of source "pci" knows only identity: as dst it is judged on
  * type, PCI id and known limits; read it again after binding the VF to
  * vfmig_virtio_pci for the full check.

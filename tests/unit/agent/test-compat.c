@@ -198,6 +198,17 @@ static void m_mac_settable_other(VfProfile *s, VfProfile *d)
 }
 static void m_device_id(VfProfile *s, VfProfile *d) { d->device_id = 0x1000; }
 static void m_vendor_id(VfProfile *s, VfProfile *d) { d->vendor_id = 0x8086; }
+/* A JSON profile may leave the IDs out (docs/profile.md: then unknown,
+ * 0), e.g. one an orchestrator wrote for `vfmigctl check`: unknown never
+ * refuses by itself. */
+static void m_id_unknown_src(VfProfile *s, VfProfile *d)
+{
+        s->vendor_id = s->device_id = 0;
+}
+static void m_id_unknown_dst(VfProfile *s, VfProfile *d)
+{
+        d->vendor_id = d->device_id = 0;
+}
 /* Identity that does not decide: subsystem, PF ids, driver, firmware. */
 static void m_informative(VfProfile *s, VfProfile *d)
 {
@@ -283,6 +294,8 @@ static const Case cases[] = {
           { "PCI id differs: source 1af4:1041, destination 1af4:1000", NULL } },
         { "vendor id", m_vendor_id,
           { "PCI id differs: source 1af4:1041, destination 8086:1041", NULL } },
+        { "PCI id unknown on source", m_id_unknown_src, { NULL } },
+        { "PCI id unknown on destination", m_id_unknown_dst, { NULL } },
         { "informative identity", m_informative, { NULL } },
         { "every rule broken", m_everything, {
                 "type differs: source net, destination blk",

@@ -509,6 +509,53 @@ static void test_find_meta(void **state)
         assert_null(domxml_find_meta(d, &probe));
 }
 
+/*
+ * A device alias the metadata cannot hold (empty, or longer than the 256
+ * characters its reader accepts; libvirt bounds neither for user
+ * aliases) must not make the document unreadable once metadata for it
+ * is written: the entry goes without the alias and is found by address.
+ * Found in review: the rewritten document was refused ("alias must be 1
+ * to 256 characters") by every later hook of the domain.
+ */
+static void test_meta_alias_unstorable(void **state)
+{
+        g_autoptr(GError) error = NULL;
+        g_autofree char *long_alias = g_strnfill(300, 'a');
+        g_autofree char *input = g_strdup_printf(
+                "<domain type='kvm'><name>vm</name><uuid>12345678-1234-1234-1234-123456789abc</uuid><devices>"
+                "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x3b' slot='0x00' function='0x2'/></source><alias name=''/></hostdev>"
+                "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x3b' slot='0x00' function='0x3'/></source><alias name='ua-%s'/></hostdev>"
+                "</devices></domain>", long_alias);
+        g_autoptr(Domxml) d = domxml_parse(input, strlen(input), &error);
+        g_autoptr(Domxml) again = NULL;
+        g_autoptr(GPtrArray) meta = g_ptr_array_new_with_free_func((GDestroyNotify) domxml_meta_device_free);
+        g_autofree char *text = NULL;
+        const GPtrArray *devs;
+
+        assert_non_null(d);
+        devs = domxml_get_devices(d);
+        assert_int_equal(devs->len, 2);
+        for (guint i = 0; i < devs->len; i++) {
+                const DomxmlDevice *dev = g_ptr_array_index(devs, i);
+                g_autoptr(VfProfile) p = test_profile(i);
+
+                g_ptr_array_add(meta, domxml_meta_device_new(dev->alias, dev->address, p));
+        }
+        domxml_set_meta_devices(d, meta);
+        text = domxml_format(d);
+        again = domxml_parse(text, strlen(text), &error);
+        if (!again)
+                fail_msg("the document with its new metadata is refused: %s", error->message);
+        for (guint i = 0; i < devs->len; i++) {
+                const DomxmlDevice *dev = g_ptr_array_index(domxml_get_devices(again), i);
+                const DomxmlMetaDevice *m = domxml_find_meta(again, dev);
+
+                assert_non_null(m);
+                assert_string_equal(m->address, dev->address);
+                assert_null(m->alias);
+        }
+}
+
 /* ---- the metadata fragment ---- */
 
 static void test_metadata_fragment(void **state)
@@ -698,6 +745,10 @@ static void test_profile_refused(void **state)
                   "profile: <limits>: given twice" },
                 { "<v:profile version='1' type='net' firmware='a&#10;b'/>",
                   "profile: attribute 'firmware' of <profile>: contains a control character" },
+                /* C1 controls (U+0080..U+009F; U+009B is an 8-bit CSI) are
+                 * control characters too, in both forms (found in review). */
+                { "<v:profile version='1' type='net' firmware='a&#x9b;31mb'/>",
+                  "profile: attribute 'firmware' of <profile>: contains a control character" },
                 { "<v:profile version='1' type='net' driver='x' firmware='@LONG@'/>",
                   "profile: attribute 'firmware' of <profile>: longer than 256 characters" },
                 { "<profile version='1' type='net'/>",
@@ -752,6 +803,7 @@ int main(void)
                 cmocka_unit_test(test_no_external_loads),
                 cmocka_unit_test(test_set_address),
                 cmocka_unit_test(test_find_meta),
+                cmocka_unit_test(test_meta_alias_unstorable),
                 cmocka_unit_test(test_metadata_fragment),
                 cmocka_unit_test(test_metadata_fragment_refused),
                 cmocka_unit_test(test_profile_roundtrip),

@@ -257,6 +257,25 @@ static const BadCase bad_cases[] = {
           "\"mac\": expected a string or null, got an object" },
         { "firmware control", "{\"version\":1,\"type\":\"net\",\"firmware\":\"a\\u001b[31mred\"}",
           "\"firmware\": contains a control character" },
+        /* Found in review: json-glib turns a lone surrogate escape into
+         * bytes that are not UTF-8, which the XML form cannot carry (the
+         * metadata written from such a profile was refused) and D-Bus
+         * refuses; C1 controls are control characters too. */
+        { "firmware lone surrogate", "{\"version\":1,\"type\":\"net\",\"firmware\":\"a\\ud800b\"}",
+          "\"firmware\": not valid UTF-8" },
+        { "driver C1 control", "{\"version\":1,\"type\":\"net\",\"driver\":\"a\\u009b31mb\"}",
+          "\"driver\": contains a control character" },
+        /* json-glib cuts a string at an escaped NUL: "net\u0000xyz" was
+         * read as "net" (found in review). */
+        { "escaped NUL", "{\"version\":1,\"type\":\"net\\u0000xyz\"}",
+          "profile: contains a NUL character (\\u0000)" },
+        /* json-glib keeps an unknown escape's letter: not a NUL. */
+        { "escaped NUL, upper case", "{\"version\":1,\"type\":\"net\",\"mac\":\"52:54:00:12:34:01\\U0000\"}",
+          "\"mac\": expected six hex octets" },
+        { "octal NUL", "{\"version\":1,\"type\":\"net\\0xyz\"}",
+          "profile: contains an octal escape" },
+        { "escaped NUL in mac", "{\"version\":1,\"type\":\"net\",\"mac\":\"52:54:00:12:34:01\\u0000zz\"}",
+          "profile: contains a NUL character (\\u0000)" },
         { "deep nesting", "{\"version\":1,\"type\":\"net\",\"x\":[[[[[[[[[[[[]]]]]]]]]]]]}",
           "nested deeper than 8 levels" },
         /* Brackets inside strings do not count as nesting. */
@@ -324,6 +343,37 @@ static void test_json_limits(void **state)
         g_clear_error(&error);
         assert_true(profile_json_check("{\"a\":[[\"]]]]]]]]]]]]\"]]}", 24, 100, &error));
         assert_null(error);
+
+        /* json-glib 1.6 also skips C comments and reads single-quoted
+         * strings (no escapes in them): a quote inside either must not
+         * hide the nesting after it (found in review: a comment holding
+         * a double quote, then 300000 '[', passed and crashed json-glib). */
+        {
+                static const char *const hiders[] = {
+                        "/*\"*/", "['\"', ", "[/*'*/\"a\", ", "]]]]]]]]]]]]",
+                };
+
+                for (gsize h = 0; h < G_N_ELEMENTS(hiders); h++) {
+                        g_string_assign(big, hiders[h]);
+                        for (int i = 0; i < 300000; i++)
+                                g_string_append_c(big, '[');
+                        if (profile_json_check(big->str, big->len, G_MAXSIZE, &error))
+                                fail_msg("nesting hidden behind %s passed the check", hiders[h]);
+                        assert_non_null(strstr(error->message, "nested deeper than 8 levels"));
+                        g_clear_error(&error);
+                }
+                /* Stray closers do not pay for deeper nesting after them. */
+                assert_false(profile_json_check("]]]]]]]]]]]][[[[[[[[[[[[", 24, 100, &error));
+                assert_non_null(strstr(error->message, "nested deeper than 8 levels"));
+                g_clear_error(&error);
+                /* Brackets in comments and single-quoted strings do not count. */
+                {
+                        const char *ok = "/*[[[[[[[[[[*/{'a':['[[[[[[[[[[']}";
+
+                        assert_true(profile_json_check(ok, strlen(ok), 100, &error));
+                }
+                assert_null(error);
+        }
 
         /* A node that is not an object, given directly. */
         {

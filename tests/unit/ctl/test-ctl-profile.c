@@ -203,9 +203,14 @@ static void test_bad_input(void **state)
         {
                 /* A nesting bomb is refused before json-glib recurses into it. */
                 g_autofree char *deep = g_strnfill(200000, '[');
-                g_autofree char *ok_depth = g_strdup("[[[[[[[[[[[[[[[[\"[[[[[[[[[[[[[[[[[[\"]]]]]]]]]]]]]]]]");
+                g_autofree char *ok_depth = g_strdup("[[[[[[[[\"[[[[[[[[[[[[[[[[[[\"]]]]]]]]");
+                /* json-glib skips comments: a quote inside one must not
+                 * hide the brackets after it. */
+                g_autofree char *hidden = g_strconcat("[/*\"*/", deep, NULL);
 
-                refused(deep, "nested deeper than 16 levels at offset 16");
+                refused(deep, "nested deeper than 8 levels");
+                refused(hidden, "nested deeper than 8 levels");
+                refused("{\"address\": \"0000:3b:00.2\\u0000x\"}", "NUL");
                 /* Brackets inside strings do not count: this one fails later, as JSON of the wrong shape. */
                 refused(ok_depth, "device 0 of the array");
         }
