@@ -4,7 +4,7 @@
  * (RIG.md has the order libvirt reports things in):
  *  - destination: migrate begin (PrepareIncoming: reserved, prepared),
  *    prepare begin (ClaimForDomain: claimed, transferring),
- *    STARTED(MIGRATED) (transferring), RESUMED(MIGRATED) (assigned,
+ *    STARTED(MIGRATED) (claimed, transferring), RESUMED(MIGRATED) (assigned,
  *    completed); a failure gives STOPPED(FAILED) and release end failed
  *    (released, failed);
  *  - source: no hook when it starts; MIGRATION_ITERATION or
@@ -70,6 +70,37 @@ static void assign_domain(Agent *a, const char *uuid)
                           error->message);
 }
 
+/*
+ * The destination's QEMU runs (STARTED(MIGRATED)) and holds the VFs:
+ * their reservations become claims, so that no lease runs out under a
+ * long migration. The prepare hook normally did this already; this
+ * covers a claim that never reached us (VDSM's own hooks, or a failure).
+ */
+static void claim_reservations(Agent *a, const char *uuid, const char *name)
+{
+        g_autoptr(GPtrArray) vfs = domain_held_vfs(a, uuid);
+        g_autoptr(Pool) copy = pool_copy(a->pool);
+        g_autoptr(GError) error = NULL;
+        gboolean changed = FALSE;
+
+        for (guint i = 0; i < vfs->len; i++) {
+                const PoolEntry *e = pool_lookup(copy, vfs->pdata[i]);
+                g_autoptr(GError) e2 = NULL;
+
+                if (!e || e->state != VF_STATE_RESERVED)
+                        continue;
+                if (pool_claim(copy, vfs->pdata[i], uuid, NULL, agent_now(), &e2))
+                        changed = TRUE;
+                else
+                        g_warning("Failed to claim %s for the incoming domain %s (%s): %s",
+                                  (const char *) vfs->pdata[i], str_or(name, uuid), uuid,
+                                  e2->message);
+        }
+        if (changed && !agent_commit_pool(a, g_steal_pointer(&copy), &error))
+                g_warning("Failed to record the claims of the incoming domain %s (%s): %s",
+                          str_or(name, uuid), uuid, error->message);
+}
+
 /* The source saw its domain start migrating away. */
 static void outgoing_seen(Agent *a, const char *uuid, const char *name)
 {
@@ -88,8 +119,9 @@ static void outgoing_seen(Agent *a, const char *uuid, const char *name)
         agent_migration_announce(a, m);
 }
 
-/* A finished outgoing migration seen less than this ago is the same one
- * the second of STOPPED(MIGRATED) and "release end migrated" reports. */
+/* A completed outgoing migration seen less than this ago is the same one
+ * the second of STOPPED(MIGRATED) and "release end migrated" reports (a
+ * failed one is an earlier attempt, not this success). */
 #define OUTGOING_SAME_USEC (120 * G_USEC_PER_SEC)
 
 static void outgoing_done(Agent *a, const char *uuid, const char *name, GPtrArray *vfs)
@@ -99,7 +131,8 @@ static void outgoing_done(Agent *a, const char *uuid, const char *name, GPtrArra
         if (!m) {
                 Migration *last = agent_migration_find_latest(a, uuid, MIGRATION_ROLE_OUTGOING);
 
-                if (last && agent_now() - last->finished_usec < OUTGOING_SAME_USEC)
+                if (last && last->phase == MIGRATION_PHASE_COMPLETED &&
+                    agent_now() - last->finished_usec < OUTGOING_SAME_USEC)
                         return;
                 /* Not seen under way (no job event reached us, or we were
                  * down): record it now that it is over. */
@@ -131,14 +164,15 @@ gboolean domain_release(Agent *a, const char *uuid, const char *name,
         if (g_str_equal(reason, "migrated")) {
                 outgoing_done(a, uuid, name, vfs);
         } else {
-                g_autofree char *why = g_str_equal(reason, "failed")
-                        ? g_strdup("the migration failed: libvirt stopped the incoming domain")
-                        : g_strdup_printf("the domain stopped here (%s) before the migration ended",
-                                          *reason ? reason : "reason unknown");
+                g_autofree char *why = g_strdup_printf("the domain stopped here (%s) before the migration ended",
+                                                       *reason ? reason : "reason unknown");
 
                 m = agent_migration_find_unfinished(a, uuid, MIGRATION_ROLE_INCOMING);
                 if (m)
-                        agent_migration_advance(a, m, MIGRATION_PHASE_FAILED, why);
+                        agent_migration_advance(a, m, MIGRATION_PHASE_FAILED,
+                                                g_str_equal(reason, "failed")
+                                                ? "the migration failed: libvirt stopped the incoming domain"
+                                                : why);
                 /* The stopped hook says no reason, and on the source it
                  * comes before "release end migrated": only a stop with a
                  * reason other than migrated ends an outgoing migration. */
@@ -181,6 +215,7 @@ void agent_domain_event(Agent *a, const char *uuid_in, const char *name,
                 assign_domain(a, uuid);
                 break;
         case AGENT_DOMAIN_STARTED_MIGRATED:
+                claim_reservations(a, uuid, name);
                 m = agent_migration_find_unfinished(a, uuid, MIGRATION_ROLE_INCOMING);
                 if (m && m->phase == MIGRATION_PHASE_PREPARED)
                         agent_migration_advance(a, m, MIGRATION_PHASE_TRANSFERRING, NULL);
@@ -361,7 +396,11 @@ static gboolean reconcile(Agent *a, GPtrArray *xmls, gboolean complete,
                         continue;
                 if (m->role == MIGRATION_ROLE_OUTGOING) {
                         to = MIGRATION_PHASE_COMPLETED;
-                } else if (m->phase == MIGRATION_PHASE_TRANSFERRING) {
+                } else if (m->phase == MIGRATION_PHASE_TRANSFERRING &&
+                           agent_now() - m->phase_usec[MIGRATION_PHASE_TRANSFERRING] >= CLAIM_GRACE_USEC) {
+                        /* A younger one may be between its prepare hook
+                         * and QEMU's start, as its claims are (kept for
+                         * the same grace). */
                         to = MIGRATION_PHASE_FAILED;
                         why = "the domain does not run here any more (found by reconciliation)";
                 } else

@@ -351,6 +351,18 @@ GPtrArray *domain_held_vfs(Agent *a, const char *uuid)
         return out;
 }
 
+#define RELEASE_REASON_MAX 64
+
+static gboolean release_reason_is_valid(const char *reason)
+{
+        if (strlen(reason) > RELEASE_REASON_MAX || !g_utf8_validate(reason, -1, NULL))
+                return FALSE;
+        for (const char *p = reason; *p; p++)
+                if ((guchar) *p < 0x20 || *p == 0x7f)
+                        return FALSE;
+        return TRUE;
+}
+
 gboolean agent_release_domain(Agent *a, const char *uuid, const char *reason,
                               GError **error)
 {
@@ -359,6 +371,15 @@ gboolean agent_release_domain(Agent *a, const char *uuid, const char *reason,
         if (!uuid || !g_uuid_string_is_valid(uuid)) {
                 g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_INVALID_ARGUMENT,
                             "'%s' is not a domain UUID", str_or(uuid, "(null)"));
+                return FALSE;
+        }
+        /* A word from libvirt or VDSM ("destroyed", "migrated", ...). It
+         * ends up in Migration errors, which are persisted: a huge one
+         * would push the records over their size limit. */
+        if (reason && !release_reason_is_valid(reason)) {
+                g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_INVALID_ARGUMENT,
+                            "Release of domain %s: the reason must be at most %d bytes without control characters (got %zu bytes)",
+                            uuid, RELEASE_REASON_MAX, strlen(reason));
                 return FALSE;
         }
         lower = g_ascii_strdown(uuid, -1);

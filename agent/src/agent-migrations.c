@@ -168,8 +168,20 @@ void agent_migrations_lease_expired(Agent *a, const char *owner_uuid, const char
 {
         Migration *m = agent_migration_find_unfinished(a, owner_uuid, MIGRATION_ROLE_INCOMING);
         g_autofree char *why = NULL;
+        gboolean uses = FALSE, knows = FALSE;
 
         if (!m)
+                return;
+        /* Only a VF the migration chose: another reservation of the same
+         * domain (an orchestrator's Reserve) says nothing about it. A
+         * record that names no VF (damaged, or older) is failed as before. */
+        for (guint i = 0; i < m->devices->len; i++) {
+                const char *vf = ((MigrationDevice *) m->devices->pdata[i])->destination_vf;
+
+                knows = knows || *vf;
+                uses = uses || g_str_equal(vf, address);
+        }
+        if (knows && !uses)
                 return;
         why = g_strdup_printf("the reservation of %s expired before the domain arrived",
                               address);

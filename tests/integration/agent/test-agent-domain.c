@@ -636,6 +636,175 @@ static void test_finished_records_bounded(void **state)
         assert_int_equal(((Migration *) all->pdata[0])->id, 7);
 }
 
+/* ---- review regressions ---- */
+
+/* Bad input changes nothing: a domain name the pool refuses (too long)
+ * must not leave a Migration record behind (it would be persisted, and
+ * a few such records push the store over its size limit). */
+static void test_prepare_bad_name_changes_nothing(void **state)
+{
+        Fixture *f = *state;
+        g_autofree char *meta = remote_metadata(f, VF1, REMOTE);
+        g_autofree char *name = g_strnfill(POOL_OWNER_NAME_MAX + 1, 'x');
+        const char *vfs[] = { REMOTE, NULL };
+        g_autofree char *xml = domain_xml(name, A, meta, vfs);
+        g_autoptr(GError) error = NULL;
+        g_autofree char *out = NULL;
+        guint64 id = 99;
+
+        assert_false(agent_prepare_incoming(f->agent, xml, &out, &id, &error));
+        assert_true(g_error_matches(error, VFMIG_ERROR, VFMIG_ERROR_INVALID_ARGUMENT));
+        assert_non_null(strstr(error->message, "hostdev0"));
+        assert_non_null(strstr(error->message, "bytes long"));
+        assert_null(out);
+        assert_int_equal(id, 0);
+        assert_int_equal(agent_get_migrations(f->agent)->len, 0);
+        assert_int_equal(f->calls->len, 0);
+        assert_int_equal(state_of(f, VF1), VF_STATE_FREE);
+}
+
+/* Once the destination's QEMU runs (STARTED(MIGRATED)) it holds the VF:
+ * the reservation's lease must not run out under a long migration, even
+ * when no prepare hook turned it into a claim (VDSM's own hook, or the
+ * claim failed to reach us). */
+static void test_lease_kept_once_started(void **state)
+{
+        Fixture *f = *state;
+        g_autofree char *out = NULL;
+        const Migration *m;
+        guint64 id = 0;
+
+        assert_true(g_file_set_contents(f->config, "[agent]\nreservation-lease-sec=1\n", -1, NULL));
+        assert_true(agent_reload_config(f->agent, NULL));
+        out = prepare(f, &id);
+        agent_domain_event(f->agent, A, "vm1", AGENT_DOMAIN_STARTED_MIGRATED);
+        g_usleep(1100 * 1000);
+        assert_int_equal(agent_expire_leases(f->agent), 0);
+        assert_int_equal(state_of(f, VF1), VF_STATE_CLAIMED);
+        m = agent_find_migration(f->agent, id);
+        assert_int_equal(m->phase, MIGRATION_PHASE_TRANSFERRING);
+        agent_domain_event(f->agent, A, "vm1", AGENT_DOMAIN_RESUMED_MIGRATED);
+        assert_int_equal(m->phase, MIGRATION_PHASE_COMPLETED);
+        assert_int_equal(state_of(f, VF1), VF_STATE_ASSIGNED);
+}
+
+/* The agent reconnects between the destination's prepare hook (claim,
+ * transferring) and QEMU showing up as running: the claim is kept for its
+ * grace period, and so must be the Migration, which then completes. */
+static void test_reconcile_keeps_fresh_incoming(void **state)
+{
+        Fixture *f = *state;
+        g_autoptr(GPtrArray) xmls = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GPtrArray) changes = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *out = NULL;
+        const Migration *m;
+        guint64 id = 0;
+
+        out = prepare(f, &id);
+        assert_true(agent_claim_for_domain(f->agent, out, NULL));
+        m = agent_find_migration(f->agent, id);
+        assert_int_equal(m->phase, MIGRATION_PHASE_TRANSFERRING);
+        if (!agent_reconcile_domains(f->agent, xmls, &changes, &error))
+                fail_msg("reconcile: %s", error->message);
+        assert_int_equal(state_of(f, VF1), VF_STATE_CLAIMED);
+        assert_int_equal(m->phase, MIGRATION_PHASE_TRANSFERRING);
+        agent_domain_event(f->agent, A, "vm1", AGENT_DOMAIN_STARTED_MIGRATED);
+        agent_domain_event(f->agent, A, "vm1", AGENT_DOMAIN_RESUMED_MIGRATED);
+        assert_int_equal(m->phase, MIGRATION_PHASE_COMPLETED);
+        assert_int_equal(state_of(f, VF1), VF_STATE_ASSIGNED);
+}
+
+/* An aborted attempt, then a second one that succeeds while no event
+ * reached the agent: "release end migrated" must record the success,
+ * not take it for the failed attempt reported twice. */
+static void test_source_success_after_abort_recorded(void **state)
+{
+        Fixture *f = *state;
+        guint64 failed_id;
+
+        claim_and_boot(f, "vm1", A, VF1);
+        agent_domain_event(f->agent, A, "vm1", AGENT_DOMAIN_MIGRATION_ITERATION);
+        agent_domain_event(f->agent, A, "vm1", AGENT_DOMAIN_MIGRATION_ABORTED);
+        failed_id = last_migration(f)->id;
+        assert_int_equal(last_migration(f)->phase, MIGRATION_PHASE_FAILED);
+        assert_true(agent_release_domain(f->agent, A, "migrated", NULL));
+        assert_int_equal(state_of(f, VF1), VF_STATE_FREE);
+        assert_int_equal(agent_get_migrations(f->agent)->len, 2);
+        assert_true(last_migration(f)->id != failed_id);
+        assert_int_equal(last_migration(f)->role, MIGRATION_ROLE_OUTGOING);
+        assert_int_equal(last_migration(f)->phase, MIGRATION_PHASE_COMPLETED);
+        assert_int_equal(agent_find_migration(f->agent, failed_id)->phase, MIGRATION_PHASE_FAILED);
+}
+
+/* QEMU failing on the source while it migrates away (STOPPED(FAILED)):
+ * the outgoing record must not blame an incoming domain. */
+static void test_source_emulator_failure_message(void **state)
+{
+        Fixture *f = *state;
+        const Migration *m;
+
+        claim_and_boot(f, "vm1", A, VF1);
+        agent_domain_event(f->agent, A, "vm1", AGENT_DOMAIN_MIGRATION_ITERATION);
+        agent_domain_event(f->agent, A, "vm1", AGENT_DOMAIN_STOPPED_FAILED);
+        m = last_migration(f);
+        assert_int_equal(m->role, MIGRATION_ROLE_OUTGOING);
+        assert_int_equal(m->phase, MIGRATION_PHASE_FAILED);
+        assert_null(strstr(m->error, "incoming"));
+        assert_non_null(strstr(m->error, "stopped here (failed)"));
+        assert_int_equal(state_of(f, VF1), VF_STATE_FREE);
+}
+
+/* A reservation of the same domain that the migration does not use (an
+ * orchestrator's Reserve of a spare VF) running out must not fail the
+ * migration, which holds its own VF under a longer lease. */
+static void test_unrelated_lease_expiry_keeps_migration(void **state)
+{
+        Fixture *f = *state;
+        g_autofree char *out = NULL;
+        guint64 id = 0;
+
+        out = prepare(f, &id);
+        assert_true(agent_reserve(f->agent, VF3, A, "vm1", 1, NULL));
+        g_usleep(1100 * 1000);
+        assert_int_equal(agent_expire_leases(f->agent), 1);
+        assert_int_equal(state_of(f, VF3), VF_STATE_FREE);
+        assert_int_equal(state_of(f, VF1), VF_STATE_RESERVED);
+        assert_int_equal(agent_find_migration(f->agent, id)->phase, MIGRATION_PHASE_PREPARED);
+}
+
+/* A release reason is a short word from the hook ("destroyed", ...). A
+ * huge one is refused and changes nothing: stored in a Migration's error
+ * it would push the records over their size limit, and at the next start
+ * every record (other domains' unfinished migrations too) would be set
+ * aside as damaged. */
+static void test_release_reason_bounded(void **state)
+{
+        Fixture *f = *state;
+        g_autofree char *out = NULL;
+        g_autofree char *reason = g_strnfill(5 * 1024 * 1024, 'r');
+        g_autoptr(GError) error = NULL;
+        guint64 id = 0, out_id;
+
+        out = prepare(f, &id);
+        claim_and_boot(f, "vm-b", B, VF2);
+        agent_domain_event(f->agent, B, "vm-b", AGENT_DOMAIN_MIGRATION_ITERATION);
+        out_id = last_migration(f)->id;
+
+        assert_false(agent_release_domain(f->agent, B, reason, &error));
+        assert_true(g_error_matches(error, VFMIG_ERROR, VFMIG_ERROR_INVALID_ARGUMENT));
+        assert_true(strlen(error->message) < 512);
+        assert_int_equal(state_of(f, VF2), VF_STATE_ASSIGNED);
+        assert_int_equal(agent_find_migration(f->agent, out_id)->phase, MIGRATION_PHASE_TRANSFERRING);
+
+        start_agent(f);
+        assert_non_null(agent_find_migration(f->agent, id));
+        assert_int_equal(agent_get_startup_report(f->agent)->len, 0);
+        /* A normal reason still works. */
+        assert_true(agent_release_domain(f->agent, B, "destroyed", NULL));
+        assert_int_equal(state_of(f, VF2), VF_STATE_FREE);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -657,6 +826,13 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_lease_expiry, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_restart_keeps_records, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_finished_records_bounded, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_prepare_bad_name_changes_nothing, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_lease_kept_once_started, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_reconcile_keeps_fresh_incoming, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_source_success_after_abort_recorded, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_source_emulator_failure_message, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_unrelated_lease_expiry_keeps_migration, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_release_reason_bounded, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
