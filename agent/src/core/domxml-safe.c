@@ -18,6 +18,10 @@
 /* libvirt's own domain XML nests about 6 levels; other applications'
  * metadata a few more. Far below libxml2's own limit of 256. */
 #define DOMXML_MAX_DEPTH 64
+/* A busy libvirt domain has about a thousand elements. Without a cap, 4 MiB
+ * of "<a/>" costs an unprivileged caller's CheckIncoming some 150 MiB of
+ * tree and a tenth of a second of the main loop. */
+#define DOMXML_MAX_ELEMENTS 20000
 
 gboolean domxml_invalid(GError **error, const char *fmt, ...)
 {
@@ -103,7 +107,10 @@ static void sax_start_element(void *ctx, const xmlChar *localname, const xmlChar
                              G_STRINGIFY(DOMXML_MAX_DEPTH) " levels");
                 return;
         }
-        g->elements++;
+        if (++g->elements > DOMXML_MAX_ELEMENTS) {
+                guard_refuse(ctx, "more than " G_STRINGIFY(DOMXML_MAX_ELEMENTS) " elements");
+                return;
+        }
         xmlSAX2StartElementNs(ctx, localname, prefix, uri, nb_namespaces, namespaces,
                               nb_attributes, nb_defaulted, attributes);
 }

@@ -349,6 +349,27 @@ static void test_device_cap(void **state)
                             "domain XML of 'gen': more than 256 PCI passthrough devices");
 }
 
+static void test_element_cap(void **state)
+{
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GString) fill = g_string_new(NULL);
+        g_autofree char *ok = NULL;
+        g_autofree char *bomb = NULL;
+        g_autoptr(Domxml) d = NULL;
+
+        for (guint i = 0; i < 19000; i++)
+                g_string_append(fill, "<x/>");
+        ok = domain_with(fill->str, NULL);
+        d = domxml_parse(ok, strlen(ok), &error);
+        assert_non_null(d);
+        for (guint i = 0; i < 1001; i++)
+                g_string_append(fill, "<x/>");
+        bomb = domain_with(fill->str, NULL);
+        assert_null(domxml_parse(bomb, strlen(bomb), &error));
+        if (!strstr(error->message, "more than 20000 elements"))
+                fail_msg("unexpected error: %s", error->message);
+}
+
 static GPtrArray *meta_of(guint n)
 {
         GPtrArray *meta = g_ptr_array_new_with_free_func((GDestroyNotify) domxml_meta_device_free);
@@ -799,6 +820,7 @@ int main(void)
                 cmocka_unit_test(test_cases),
                 cmocka_unit_test(test_size_cap),
                 cmocka_unit_test(test_device_cap),
+                cmocka_unit_test(test_element_cap),
                 cmocka_unit_test(test_meta_cap),
                 cmocka_unit_test(test_no_external_loads),
                 cmocka_unit_test(test_set_address),
