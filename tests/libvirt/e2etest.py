@@ -81,11 +81,14 @@ COMMANDS = ["virsh", "virt-admin", "dbus-daemon", "busctl", "gdbus",
             "unshare", "nsenter", "ip", "mount"]
 
 
+_LIBC = ctypes.CDLL(None, use_errno=True)
+
+
 def _die_with_parent():
     """preexec_fn: the child gets SIGKILL if the test process dies, so an
-    aborted run leaves no namespace holder behind."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    aborted run leaves no namespace holder behind (QEMU, which libvirtd
+    starts, is destroyed by the teardown, also at exit)."""
+    _LIBC.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 # Pairs not closed yet: closed at exit too, so that a test stopped by meson's
@@ -180,12 +183,17 @@ def make_initramfs(path):
         f.write(out.getvalue())
 
 
-def hostdev_xml(address):
+def address_xml(address):
+    """A host PCI address as libvirt writes it in <source>."""
     dom, bus, slot_fn = address.split(":")
     slot, fn = slot_fn.split(".")
+    return (f"<address domain='0x{dom}' bus='0x{bus}' slot='0x{slot}' "
+            f"function='0x{fn}'/>")
+
+
+def hostdev_xml(address):
     return (f"    <hostdev mode='subsystem' type='pci' managed='no'>\n"
-            f"      <source><address domain='0x{dom}' bus='0x{bus}' "
-            f"slot='0x{slot}' function='0x{fn}'/></source>\n"
+            f"      <source>{address_xml(address)}</source>\n"
             f"    </hostdev>")
 
 
@@ -237,13 +245,12 @@ class LibvirtHost(vt.Host):
     through the bus socket's path in the host's /run directory."""
 
     def __init__(self, name, ip, pfs, config="", mkfakehost_args=(),
-                 hook=True, agent=True, vfio_driver="vfio-pci"):
+                 hook=True, agent=True):
         super().__init__(pfs=pfs, config=config, polkit=True,
                          mkfakehost_args=mkfakehost_args, start_agent=agent)
         self.name = name
         self.ip = ip
         self.with_hook = hook
-        self.vfio_driver = vfio_driver
         self.holder = None
         self.libvirtd = None
         self.host_uuid = str(uuidlib.uuid4())
@@ -287,9 +294,9 @@ class LibvirtHost(vt.Host):
         return ["nsenter", "-t", str(self.holder.pid), "-m", "-n", "-u",
                 "--"] + list(argv)
 
-    def in_ns(self, argv, check=True, timeout=60, env=None):
+    def in_ns(self, argv, check=True, timeout=60):
         r = subprocess.run(self.ns(argv), capture_output=True, text=True,
-                           timeout=timeout, env=env)
+                           timeout=timeout)
         if check and r.returncode != 0:
             raise RuntimeError(f"{self.name}: {' '.join(argv)}: "
                                f"{r.stderr.strip()}")
@@ -330,10 +337,15 @@ mount --bind {d}/etc /etc/libvirt
 mount --bind {d}/lib /var/lib/libvirt
 mount --bind {d}/log /var/log/libvirt
 mount --bind {d}/cache /var/cache/libvirt
+# A sysfs of this network namespace, showing the host's fake PCI tree
+# where libvirt looks (/sys/bus/pci, its devices' realpaths, their IOMMU
+# groups): libvirt checks the VFs the agent binds, and only those.
 mount -t sysfs sysfs /sys
 mount --bind {self.sysfs}/bus/pci /sys/bus/pci
 mount --bind {self.sysfs}/devices/pci0000:00 /sys/devices/pci0000:00
 mount --bind {self.sysfs}/kernel/iommu_groups /sys/kernel/iommu_groups
+# /dev: the machine's nodes, plus /dev/vfio/vfio that libvirt wants to
+# see before it takes a VFIO hostdev (an empty file: QEMU never opens it).
 mount --bind /dev/pts {d}/pts
 mount -t overlay overlay -o lowerdir=/dev,upperdir={d}/dev-upper,workdir={d}/dev-work /dev
 mount --move {d}/pts /dev/pts
@@ -495,7 +507,7 @@ migration_address = "{self.ip}"
         if self.holder is not None and self.holder.alive():
             if self.libvirtd is not None and self.libvirtd.alive():
                 for dom in self.domains():
-                    self.virsh("destroy", dom)
+                    self.virsh("destroy", dom, timeout=60)
             # QEMU processes of this host that libvirt could not stop
             # (driver.pid is libvirtd's own).
             for pidfile in glob.glob(os.path.join(self.dir, "run/libvirt/qemu/*.pid")):
@@ -764,7 +776,7 @@ class Pair:
             f.write(xml)
         return host.virsh("create", path), dom_uuid
 
-    def wait_guest_up(self, host, name, timeout=60):
+    def wait_guest_up(self, host, name, timeout=120):
         host.wait_until(lambda: "vfmig-e2e: guest up" in host.serial_log(name),
                         f"guest {name} booted on {host.name}", timeout=timeout)
 
@@ -864,17 +876,28 @@ class PairTest(unittest.TestCase):
         r, dom_uuid = self.pair.create(host, name, vfs, dirty=dirty)
         self.assertEqual(r.returncode, 0, f"virsh create {name}: {r.stderr}")
         self.pair.wait_guest_up(host, name)
+        if vfs:
+            # What a migration needs from the source: the profiles in the
+            # live XML (the source gets no hook when a migration starts).
+            wait_for(lambda: vfmig_metadata(host.dumpxml(name)),
+                     f"{host.name}: vfmig metadata of {name}")
         return dom_uuid
+
+    def _wait_vf(self, host, vf, pred, what, timeout=30):
+        try:
+            wait_for(lambda: pred(host.vf_info(vf)), what, timeout=timeout)
+        except TimeoutError as e:
+            self.fail(f"{e}; {vf} is (state, owner) {host.vf_info(vf)}")
 
     def wait_owned(self, host, vfs, dom_uuid, states=("claimed", "assigned")):
         for vf in vfs:
-            wait_for(lambda: host.owned_by(vf, dom_uuid, states),
-                     f"{host.name}: {vf} {'/'.join(states)} by {dom_uuid}")
+            self._wait_vf(host, vf, lambda i: i[0] in states and i[1] == dom_uuid,
+                          f"{host.name}: {vf} {'/'.join(states)} by {dom_uuid}")
 
     def wait_free(self, host, vfs):
         for vf in vfs:
-            wait_for(lambda: host.vf_info(vf)[0] == "free",
-                     f"{host.name}: {vf} free")
+            self._wait_vf(host, vf, lambda i: i[0] == "free",
+                          f"{host.name}: {vf} free")
 
     def assert_nothing_reserved(self, host):
         rows = host.list_vfs()

@@ -22,6 +22,9 @@ class LibvirtdRestart(e2e.PairTest):
         self.assertEqual(self.a.agent.pid, agent_pid)
         self.a.wait_agent_connected(timeout=60)
 
+        # libvirtd ran the hook for the guest it found running again.
+        with open(f"{self.a.dir}/log/libvirtd.log", errors="replace") as f:
+            self.assertIn("id=lvr1 op=reconnect subop=begin", f.read())
         self.assertEqual(self.a.domstate("lvr1"), "running")
         self.assertTrue(self.a.owned_by(vf0, dom), self.a.vf_info(vf0))
         self.assertEqual(e2e.hostdev_addresses(self.a.dumpxml("lvr1")), [vf0])

@@ -84,6 +84,32 @@ class Migrate(e2e.PairTest):
         self.migrate_and_check(self.b, self.a, b_vfs, dom, "--p2p")
         self.a.virsh("destroy", "mig1")
 
+    def test_orchestrator_choice_kept(self):
+        """An orchestrator already rewrote the hostdev to a usable VF of
+        the destination (virsh migrate --xml): the hook keeps it."""
+        vf = self.a_vfs[2]
+        dom = self.start_domain("orch1", [vf])
+        self.wait_owned(self.a, [vf], dom)
+        e2e.wait_for(lambda: e2e.vfmig_metadata(self.a.dumpxml("orch1")),
+                     "metadata of orch1")
+        want = self.b_vfs[3]
+        r = self.a.virsh("dumpxml", "--migratable", "orch1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.count(e2e.address_xml(vf)), 1, r.stdout)
+        xml = r.stdout.replace(e2e.address_xml(vf), e2e.address_xml(want))
+        path = f"{self.pair.dir}/orch1-dest.xml"
+        with open(path, "w") as f:
+            f.write(xml)
+        r = self.pair.migrate(self.a, self.b, "orch1", "--xml", path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(e2e.hostdev_addresses(self.b.dumpxml("orch1")), [want])
+        self.wait_owned(self.b, [want], dom, ("assigned",))
+        inc = self.b.wait_migration(dom, "incoming", "completed")
+        self.assertEqual([d for _, _, d in inc["Devices"]], [want])
+        self.wait_free(self.a, [vf])
+        self.b.virsh("destroy", "orch1")
+        self.wait_free(self.b, [want])
+
 
 if __name__ == "__main__":
     e2e.main()

@@ -15,9 +15,9 @@ class Refused(e2e.PairTest):
         vf = self.a_vfs[1]
         dom = self.start_domain("ref0", [vf])
         self.wait_owned(self.a, [vf], dom)
-        xml = e2e.wait_for(lambda: (lambda x: x if e2e.vfmig_metadata(x)
-                                    else None)(self.a.dumpxml("ref0")),
-                           "metadata on hosta")
+        e2e.wait_for(lambda: e2e.vfmig_metadata(self.a.dumpxml("ref0")),
+                     "metadata on hosta")
+        xml = self.a.dumpxml("ref0")
         ok, data = self.b.manager("CheckIncoming", "s", xml)
         self.assertTrue(ok, data)
         compatible, lines = data
