@@ -13,7 +13,11 @@
  *    domain resuming here or the monitor's MIGRATION_ABORTED (failed);
  *  - a normal start: claimed by the prepare hook, assigned on
  *    STARTED(BOOTED).
- * And reconciliation with the domains libvirt runs.
+ * And reconciliation with the domains libvirt runs (core/reconcile-domains.h
+ * decides): after an agent restart, an incoming migration whose domain
+ * now runs normally completed, one whose domain is gone failed; an
+ * outgoing one whose domain still runs is left to the monitor's job
+ * watch (daemon-libvirt.c starts it), one whose domain is gone completed.
  */
 #include <string.h>
 
@@ -266,8 +270,13 @@ void agent_domain_event(Agent *a, const char *uuid_in, const char *name,
 /* ---- reconciliation ------------------------------------------------------ */
 
 /* A claim younger than this belongs to a domain that may be between its
- * prepare hook and its start, not yet listed as running. */
+ * prepare hook and its start, not yet listed as running; used when the
+ * time of the list is not known. */
 #define CLAIM_GRACE_USEC (120 * G_USEC_PER_SEC)
+/* When it is: a domain is listed as active before its prepare hook runs,
+ * so only claims made after the list was read are kept (and a little
+ * before, for the clock's granularity between threads). */
+#define LISTED_MARGIN_USEC (2 * G_USEC_PER_SEC)
 
 typedef struct {
         RunningDomain rd;
@@ -283,7 +292,8 @@ static void running_free(Running *r)
         g_free(r);
 }
 
-static Running *running_from_xml(Agent *a, const char *xml, GError **error)
+static Running *running_from_xml(Agent *a, const char *xml, DomainRunState state,
+                                 GError **error)
 {
         g_autoptr(Domxml) d = domain_parse(xml, error);
         g_autoptr(GPtrArray) devices = NULL;
@@ -307,23 +317,54 @@ static Running *running_from_xml(Agent *a, const char *xml, GError **error)
         r->rd.uuid = r->uuid;
         r->rd.name = r->name;
         r->rd.vfs = (const char *const *) r->vfs->pdata;
+        r->rd.state = state;
         return r;
 }
 
-static gboolean reconcile(Agent *a, GPtrArray *xmls, gboolean complete,
-                          GPtrArray **changes_out, GError **error)
+/* A domain listed without its XML. */
+static Running *running_unread(const char *uuid, const char *name, DomainRunState state,
+                               GError **error)
 {
+        Running *r;
+
+        if (!uuid || !g_uuid_string_is_valid(uuid)) {
+                g_set_error(error, VFMIG_ERROR, VFMIG_ERROR_INVALID_ARGUMENT,
+                            "a running domain listed without XML has no valid uuid");
+                return NULL;
+        }
+        r = g_new0(Running, 1);
+        r->uuid = g_ascii_strdown(uuid, -1);
+        r->name = g_strdup(name);
+        r->vfs = g_ptr_array_new_with_free_func(g_free);
+        g_ptr_array_add(r->vfs, NULL);
+        r->rd.uuid = r->uuid;
+        r->rd.name = r->name;
+        r->rd.vfs = (const char *const *) r->vfs->pdata;
+        r->rd.state = state;
+        r->rd.vfs_unknown = TRUE;
+        return r;
+}
+
+static gboolean reconcile(Agent *a, GPtrArray *list /* AgentRunningDomain* */,
+                          gint64 listed_usec, gboolean complete, GPtrArray **changes_out,
+                          GError **error)
+{
+        gint64 now = agent_now();
+        gint64 grace = listed_usec > 0 ? MAX(now - listed_usec, 0) + LISTED_MARGIN_USEC
+                                       : CLAIM_GRACE_USEC;
         g_autoptr(GPtrArray) running = g_ptr_array_new_with_free_func((GDestroyNotify) running_free);
         g_autoptr(GPtrArray) domains = g_ptr_array_new();
         g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func(g_free);
         g_autoptr(GPtrArray) plan = NULL;
-        g_autoptr(GHashTable) runs = g_hash_table_new(g_str_hash, g_str_equal);
+        g_autoptr(GPtrArray) mplan = NULL;
         g_autoptr(Pool) copy = NULL;
         g_autoptr(GString) failures = g_string_new(NULL);
 
-        for (guint i = 0; xmls && i < xmls->len; i++) {
+        for (guint i = 0; list && i < list->len; i++) {
+                const AgentRunningDomain *ard = list->pdata[i];
                 g_autoptr(GError) e = NULL;
-                Running *r = running_from_xml(a, xmls->pdata[i], &e);
+                Running *r = ard->xml ? running_from_xml(a, ard->xml, ard->state, &e)
+                                      : running_unread(ard->uuid, ard->name, ard->state, &e);
 
                 if (!r) {
                         if (!complete) {
@@ -339,10 +380,9 @@ static gboolean reconcile(Agent *a, GPtrArray *xmls, gboolean complete,
                 }
                 g_ptr_array_add(running, r);
                 g_ptr_array_add(domains, &r->rd);
-                g_hash_table_add(runs, r->uuid);
         }
 
-        plan = reconcile_domains_plan(a->pool, domains, complete, agent_now(), CLAIM_GRACE_USEC);
+        plan = reconcile_domains_plan(a->pool, domains, complete, now, grace);
 
         /* Assignments and quarantines: one commit. */
         copy = pool_copy(a->pool);
@@ -351,7 +391,10 @@ static gboolean reconcile(Agent *a, GPtrArray *xmls, gboolean complete,
                 g_autoptr(GError) e = NULL;
                 gboolean ok = TRUE;
 
-                if (act->kind == DOMAIN_ACTION_ASSIGN) {
+                if (act->kind == DOMAIN_ACTION_CLAIM) {
+                        ok = pool_claim(copy, act->address, act->owner_uuid, act->owner_name,
+                                        agent_now(), &e);
+                } else if (act->kind == DOMAIN_ACTION_ASSIGN) {
                         if (!pool_lookup(copy, act->address))
                                 ok = pool_claim(copy, act->address, act->owner_uuid,
                                                 act->owner_name, agent_now(), &e);
@@ -382,37 +425,18 @@ static gboolean reconcile(Agent *a, GPtrArray *xmls, gboolean complete,
                                                e->message);
         }
 
-        /* Migrations whose domain is gone from here ended while we were
-         * away: an outgoing one by leaving (an abort keeps it running
-         * here), an incoming one under way by failing. Prepared ones wait
-         * for their lease. */
-        for (guint i = 0; complete && i < a->migrations->len; i++) {
-                Migration *m = a->migrations->pdata[i];
-                MigrationPhase to;
-                const char *why = NULL;
+        /* Migrations that ended while we were away (decided by the
+         * planner). advance may prune finished records, never unfinished
+         * ones: look each up by id. */
+        mplan = reconcile_migrations_plan(a->migrations, domains, complete, now, grace);
+        for (guint i = 0; i < mplan->len; i++) {
+                const MigrationAction *act = mplan->pdata[i];
+                Migration *m = (Migration *) agent_find_migration(a, act->id);
 
-                if (migration_phase_is_final(m->phase) ||
-                    g_hash_table_contains(runs, m->domain_uuid))
+                if (!m || migration_phase_is_final(m->phase))
                         continue;
-                if (m->role == MIGRATION_ROLE_OUTGOING) {
-                        to = MIGRATION_PHASE_COMPLETED;
-                } else if (m->phase == MIGRATION_PHASE_TRANSFERRING &&
-                           agent_now() - m->phase_usec[MIGRATION_PHASE_TRANSFERRING] >= CLAIM_GRACE_USEC) {
-                        /* A younger one may be between its prepare hook
-                         * and QEMU's start, as its claims are (kept for
-                         * the same grace). */
-                        to = MIGRATION_PHASE_FAILED;
-                        why = "the domain does not run here any more (found by reconciliation)";
-                } else
-                        continue;
-                g_ptr_array_add(changes, g_strdup_printf("migration %" G_GUINT64_FORMAT " of %s: %s",
-                                                         m->id, m->domain_uuid,
-                                                         migration_phase_to_string(to)));
-                /* advance may prune finished records, but never unfinished
-                 * ones, and m is unfinished: the index stays valid for
-                 * later unfinished ones; restart to be safe. */
-                agent_migration_advance(a, m, to, why);
-                i = (guint) -1;
+                g_ptr_array_add(changes, g_strdup(act->line));
+                agent_migration_advance(a, m, act->to, act->error);
         }
 
         if (failures->len) {
@@ -426,17 +450,20 @@ static gboolean reconcile(Agent *a, GPtrArray *xmls, gboolean complete,
         return TRUE;
 }
 
-gboolean agent_reconcile_domains(Agent *a, GPtrArray *xmls, GPtrArray **changes,
-                                 GError **error)
+gboolean agent_reconcile_domains(Agent *a, GPtrArray *domains, gint64 listed_usec,
+                                 GPtrArray **changes, GError **error)
 {
-        return reconcile(a, xmls, TRUE, changes, error);
+        return reconcile(a, domains, listed_usec, TRUE, changes, error);
 }
 
 gboolean agent_reconcile_domain(Agent *a, const char *xml, GPtrArray **changes,
                                 GError **error)
 {
         g_autoptr(GPtrArray) one = g_ptr_array_new();
+        /* The hook gives the XML alone: what the domain is doing is not
+         * known, so its migrations are left to the monitor. */
+        AgentRunningDomain d = { xml, DOMAIN_RUN_STATE_UNKNOWN };
 
-        g_ptr_array_add(one, (gpointer) xml);
-        return reconcile(a, one, FALSE, changes, error);
+        g_ptr_array_add(one, &d);
+        return reconcile(a, one, 0, FALSE, changes, error);
 }

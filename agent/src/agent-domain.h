@@ -4,6 +4,7 @@
 #include "agent.h"
 #include "core/migration.h"
 #include "core/profile.h"
+#include "core/reconcile-domains.h"
 
 /*
  * The agent's domain-level operations: what the libvirt hook, the VDSM
@@ -80,16 +81,32 @@ AgentDomainEvent agent_domain_event_from_string(const char *s);
 void agent_domain_event(Agent *agent, const char *uuid, const char *name,
                         AgentDomainEvent event);
 
+/* One domain libvirt runs here: its live XML and what it is doing. */
+typedef struct {
+        const char *xml;
+        DomainRunState state;
+        /* Only when xml is NULL (libvirt answers no XML query while the
+         * domain comes in): then the VFs the pool holds for it stay its. */
+        const char *uuid;
+        const char *name;               /* may be NULL */
+} AgentRunningDomain;
+
 /*
  * Reconciliation with the domains libvirt runs here (after an agent or
- * libvirtd restart): xmls are the live XML of every running domain. VFs a
- * running domain uses become its claims/assignments (a VF owned by another
- * domain is quarantined); claims and assignments of domains not running
- * are released; reservations stay until their lease ends unless their
- * domain runs here (then assigned). *changes lists what was done.
+ * libvirtd restart): every running domain. VFs a running domain uses
+ * become its assignments, or its claims while it is paused for an
+ * incoming migration (a VF owned by another domain is quarantined);
+ * claims and assignments of domains not running are released;
+ * reservations stay until their lease ends unless their domain runs here.
+ * Unfinished Migration records are settled as core/reconcile-domains.h
+ * says (an incoming one whose domain runs normally completed; an outgoing
+ * one whose domain is gone completed; ...). *changes lists what was done.
+ * listed_usec (g_get_real_time()) is when libvirt was asked for the list:
+ * claims (and incoming migrations under way) younger than that are kept,
+ * their domain may be starting; 0 when not known: a fixed grace (120 s).
  */
-gboolean agent_reconcile_domains(Agent *agent, GPtrArray *xmls /* char* */,
-                                 GPtrArray **changes, GError **error);
+gboolean agent_reconcile_domains(Agent *agent, GPtrArray *domains /* AgentRunningDomain* */,
+                                 gint64 listed_usec, GPtrArray **changes, GError **error);
 
 /* reconnect hook: this domain runs here; its managed VFs become its
  * assignments (nothing else is released: other domains are not listed). */

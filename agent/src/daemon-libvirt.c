@@ -105,14 +105,19 @@ static gboolean metadata_current(const Domxml *d, const char *wanted)
  * bus-activated by the first hook call, before the monitor connects), or
  * finished migrating in while libvirtd or the agent restarted: publish
  * what is missing or stale. */
-static void publish_missing(DaemonLibvirt *dl, GPtrArray *xmls)
+static void publish_missing(DaemonLibvirt *dl, GPtrArray *domains)
 {
-        for (guint i = 0; i < xmls->len; i++) {
-                const char *xml = xmls->pdata[i];
+        for (guint i = 0; i < domains->len; i++) {
+                const LibvirtRunningDomain *ld = domains->pdata[i];
+                const char *xml = ld->xml;
                 g_autoptr(GError) error = NULL;
-                g_autoptr(Domxml) d = domxml_parse(xml, strlen(xml), &error);
+                g_autoptr(Domxml) d = NULL;
                 g_autofree char *wanted = NULL;
 
+                /* Still coming in: RESUMED(MIGRATED) publishes. */
+                if (!xml || ld->state == LIBVIRT_DOMAIN_STATE_INCOMING)
+                        continue;
+                d = domxml_parse(xml, strlen(xml), &error);
                 if (!d) {
                         g_warning("libvirt: cannot read a running domain's XML: %s",
                                   error->message);
@@ -125,21 +130,68 @@ static void publish_missing(DaemonLibvirt *dl, GPtrArray *xmls)
         }
 }
 
-static void on_connected(GPtrArray *xmls, gpointer user_data)
+static DomainRunState run_state(LibvirtDomainState s)
+{
+        /* No default: a new LibvirtDomainState must be mapped (-Wswitch). */
+        switch (s) {
+        case LIBVIRT_DOMAIN_STATE_RUNNING:
+                return DOMAIN_RUN_STATE_RUNNING;
+        case LIBVIRT_DOMAIN_STATE_INCOMING:
+                return DOMAIN_RUN_STATE_INCOMING;
+        case _LIBVIRT_DOMAIN_STATE_MAX:
+        case _LIBVIRT_DOMAIN_STATE_INVALID:
+                break;
+        }
+        return DOMAIN_RUN_STATE_UNKNOWN;
+}
+
+/* Outgoing migrations still unfinished after reconciliation belong to
+ * domains that run here (the others were settled): their events may have
+ * been missed while we were away, so the monitor watches their jobs, and
+ * reports an abort that happened meanwhile at once. */
+static void watch_outgoing(DaemonLibvirt *dl)
+{
+        const GPtrArray *all = agent_get_migrations(dl->agent);
+
+        for (guint i = 0; i < all->len; i++) {
+                const Migration *m = all->pdata[i];
+
+                if (m->role != MIGRATION_ROLE_OUTGOING || migration_phase_is_final(m->phase))
+                        continue;
+                g_message("Watching the job of %s (%s): its migration %" G_GUINT64_FORMAT
+                          " away is not known to have ended", m->domain_name, m->domain_uuid,
+                          m->id);
+                libvirt_monitor_watch_migration(dl->monitor, m->domain_uuid);
+        }
+}
+
+static void on_connected(GPtrArray *domains, gint64 listed_usec, gpointer user_data)
 {
         DaemonLibvirt *dl = user_data;
+        g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(g_free);
         g_autoptr(GPtrArray) changes = NULL;
         g_autoptr(GError) error = NULL;
 
-        if (!agent_reconcile_domains(dl->agent, xmls, &changes, &error))
+        for (guint i = 0; i < domains->len; i++) {
+                const LibvirtRunningDomain *ld = domains->pdata[i];
+                AgentRunningDomain *d = g_new0(AgentRunningDomain, 1);
+
+                d->xml = ld->xml;
+                d->state = run_state(ld->state);
+                d->uuid = ld->uuid;
+                d->name = ld->name;
+                g_ptr_array_add(list, d);
+        }
+        if (!agent_reconcile_domains(dl->agent, list, listed_usec, &changes, &error))
                 g_warning("Reconciliation with the %u domains libvirt runs failed: %s",
-                          xmls->len, error->message);
+                          domains->len, error->message);
         else if (!changes || changes->len == 0)
                 g_message("Reconciled with the %u domains libvirt runs: nothing to change",
-                          xmls->len);
+                          domains->len);
         for (guint i = 0; changes && i < changes->len; i++)
                 g_message("Reconciled with libvirt: %s", (const char *) changes->pdata[i]);
-        publish_missing(dl, xmls);
+        watch_outgoing(dl);
+        publish_missing(dl, domains);
         if (dl->changed)
                 dl->changed(TRUE, dl->user_data);
 }

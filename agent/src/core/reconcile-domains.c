@@ -8,7 +8,29 @@ static const char *const domain_action_kind_table[_DOMAIN_ACTION_MAX] = {
         [DOMAIN_ACTION_ASSIGN] = "assign",
         [DOMAIN_ACTION_RELEASE] = "release",
         [DOMAIN_ACTION_QUARANTINE] = "quarantine",
+        [DOMAIN_ACTION_CLAIM] = "claim",
 };
+
+static const char *const domain_run_state_table[_DOMAIN_RUN_STATE_MAX] = {
+        [DOMAIN_RUN_STATE_UNKNOWN] = "unknown",
+        [DOMAIN_RUN_STATE_RUNNING] = "running",
+        [DOMAIN_RUN_STATE_INCOMING] = "incoming",
+};
+
+const char *domain_run_state_to_string(DomainRunState s)
+{
+        if ((int) s < 0 || s >= _DOMAIN_RUN_STATE_MAX)
+                return NULL;
+        return domain_run_state_table[s];
+}
+
+DomainRunState domain_run_state_from_string(const char *s)
+{
+        for (int i = 0; s && i < _DOMAIN_RUN_STATE_MAX; i++)
+                if (strcmp(domain_run_state_table[i], s) == 0)
+                        return (DomainRunState) i;
+        return _DOMAIN_RUN_STATE_INVALID;
+}
 
 const char *domain_action_kind_to_string(DomainActionKind k)
 {
@@ -74,6 +96,7 @@ GPtrArray *reconcile_domains_plan(const Pool *pool, const GPtrArray *domains,
 
         for (guint i = 0; domains && i < domains->len; i++) {
                 const RunningDomain *d = domains->pdata[i];
+                gboolean incoming = d->state == DOMAIN_RUN_STATE_INCOMING;
 
                 for (const char *const *v = d->vfs; v && *v; v++) {
                         const RunningDomain *other = g_hash_table_lookup(used, *v);
@@ -91,6 +114,12 @@ GPtrArray *reconcile_domains_plan(const Pool *pool, const GPtrArray *domains,
                         g_hash_table_insert(used, (gpointer) *v, (gpointer) d);
 
                         e = pool_lookup(pool, *v);
+                        if (!e && incoming) {
+                                add(plan, DOMAIN_ACTION_CLAIM, *v, d->uuid, d->name,
+                                    g_strdup_printf("%s: domain %s (%s), paused for an incoming migration, uses it and the pool had it free: claimed",
+                                                    *v, who(d->name, d->uuid), d->uuid));
+                                continue;
+                        }
                         if (!e) {
                                 add(plan, DOMAIN_ACTION_ASSIGN, *v, d->uuid, d->name,
                                     g_strdup_printf("%s: running domain %s (%s) uses it and the pool had it free: assigned",
@@ -104,7 +133,16 @@ GPtrArray *reconcile_domains_plan(const Pool *pool, const GPtrArray *domains,
                         case VF_STATE_RESERVED:
                         case VF_STATE_ASSIGNED:
                                 if (g_strcmp0(e->owner_uuid, d->uuid) == 0) {
-                                        if (e->state != VF_STATE_ASSIGNED)
+                                        /* Until the incoming migration is
+                                         * over: a claim (no lease), not an
+                                         * assignment. */
+                                        if (incoming && e->state == VF_STATE_RESERVED)
+                                                add(plan, DOMAIN_ACTION_CLAIM, *v, d->uuid, d->name,
+                                                    g_strdup_printf("%s: reserved by %s (%s), which runs here paused for an incoming migration: claimed",
+                                                                    *v, who(d->name, d->uuid), d->uuid));
+                                        else if (incoming)
+                                                ;
+                                        else if (e->state != VF_STATE_ASSIGNED)
                                                 add(plan, DOMAIN_ACTION_ASSIGN, *v, d->uuid, d->name,
                                                     g_strdup_printf("%s: %s by %s (%s), which runs here: assigned",
                                                                     *v, vf_state_to_string(e->state),
@@ -126,6 +164,29 @@ GPtrArray *reconcile_domains_plan(const Pool *pool, const GPtrArray *domains,
                         default:
                                 break;
                         }
+                }
+        }
+
+        /* Domains whose devices are not known: what the pool holds for
+         * them stays theirs. */
+        for (guint i = 0; domains && i < domains->len; i++) {
+                const RunningDomain *d = domains->pdata[i];
+                g_autoptr(GPtrArray) entries = NULL;
+
+                if (!d->vfs_unknown)
+                        continue;
+                entries = pool_entries(pool);
+                for (guint k = 0; k < entries->len; k++) {
+                        const PoolEntry *e = entries->pdata[k];
+
+                        if (g_strcmp0(e->owner_uuid, d->uuid) != 0 ||
+                            g_hash_table_contains(used, e->address))
+                                continue;
+                        g_hash_table_insert(used, (gpointer) e->address, (gpointer) d);
+                        if (e->state == VF_STATE_RESERVED && d->state == DOMAIN_RUN_STATE_INCOMING)
+                                add(plan, DOMAIN_ACTION_CLAIM, e->address, d->uuid, d->name,
+                                    g_strdup_printf("%s: reserved by %s (%s), which runs here paused for an incoming migration: claimed",
+                                                    e->address, who(d->name, d->uuid), d->uuid));
                 }
         }
 
@@ -163,5 +224,75 @@ GPtrArray *reconcile_domains_plan(const Pool *pool, const GPtrArray *domains,
                 }
         }
         g_ptr_array_sort(out, by_address);
+        return out;
+}
+
+void migration_action_free(MigrationAction *a)
+{
+        if (!a)
+                return;
+        g_free(a->error);
+        g_free(a->line);
+        g_free(a);
+}
+
+static MigrationAction *migration_action(const Migration *m, MigrationPhase to,
+                                         const char *error, const char *why)
+{
+        MigrationAction *a = g_new0(MigrationAction, 1);
+
+        a->id = m->id;
+        a->to = to;
+        a->error = g_strdup(error);
+        a->line = g_strdup_printf("migration %" G_GUINT64_FORMAT " (%s) of %s (%s): %s: %s", m->id,
+                                  migration_role_to_string(m->role),
+                                  who(m->domain_name, m->domain_uuid), m->domain_uuid,
+                                  migration_phase_to_string(to), why);
+        return a;
+}
+
+GPtrArray *reconcile_migrations_plan(const GPtrArray *migrations, const GPtrArray *domains,
+                                     gboolean complete, gint64 now_usec,
+                                     gint64 claim_grace_usec)
+{
+        GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify) migration_action_free);
+
+        for (guint i = 0; migrations && i < migrations->len; i++) {
+                const Migration *m = migrations->pdata[i];
+                const RunningDomain *d = NULL;
+
+                if (migration_phase_is_final(m->phase))
+                        continue;
+                for (guint k = 0; domains && k < domains->len && !d; k++) {
+                        const RunningDomain *r = domains->pdata[k];
+
+                        if (g_ascii_strcasecmp(r->uuid, m->domain_uuid) == 0)
+                                d = r;
+                }
+
+                if (d) {
+                        /* A domain that runs here on its own came in: the
+                         * end of its migration was missed. */
+                        if (m->role == MIGRATION_ROLE_INCOMING &&
+                            d->state == DOMAIN_RUN_STATE_RUNNING)
+                                g_ptr_array_add(out, migration_action(m, MIGRATION_PHASE_COMPLETED, NULL,
+                                                                      "the domain runs here (found by reconciliation)"));
+                        continue;
+                }
+                if (!complete)
+                        continue;
+                if (m->role == MIGRATION_ROLE_OUTGOING) {
+                        g_ptr_array_add(out, migration_action(m, MIGRATION_PHASE_COMPLETED, NULL,
+                                                              "the domain does not run here any more (found by reconciliation)"));
+                } else if (m->phase == MIGRATION_PHASE_TRANSFERRING &&
+                           now_usec - m->phase_usec[MIGRATION_PHASE_TRANSFERRING] >= claim_grace_usec) {
+                        /* A younger one may be between its prepare hook
+                         * and QEMU's start, as its claims are (kept for the
+                         * same grace). */
+                        const char *why = "the domain does not run here any more (found by reconciliation)";
+
+                        g_ptr_array_add(out, migration_action(m, MIGRATION_PHASE_FAILED, why, why));
+                }
+        }
         return out;
 }

@@ -39,6 +39,63 @@ LibvirtEvent libvirt_event_from_string(const char *s)
         return _LIBVIRT_EVENT_INVALID;
 }
 
+static const char *const domain_state_names[_LIBVIRT_DOMAIN_STATE_MAX] = {
+        [LIBVIRT_DOMAIN_STATE_RUNNING] = "running",
+        [LIBVIRT_DOMAIN_STATE_INCOMING] = "incoming",
+};
+
+const char *libvirt_domain_state_to_string(LibvirtDomainState s)
+{
+        if (s < 0 || s >= _LIBVIRT_DOMAIN_STATE_MAX)
+                return NULL;
+        return domain_state_names[s];
+}
+
+LibvirtDomainState libvirt_domain_state_from_string(const char *s)
+{
+        if (!s)
+                return _LIBVIRT_DOMAIN_STATE_INVALID;
+        for (int i = 0; i < _LIBVIRT_DOMAIN_STATE_MAX; i++)
+                if (strcmp(domain_state_names[i], s) == 0)
+                        return i;
+        return _LIBVIRT_DOMAIN_STATE_INVALID;
+}
+
+LibvirtDomainState libvirt_domain_state_from_libvirt(int state, int reason)
+{
+        switch (state) {
+        case VIR_DOMAIN_PAUSED:
+                switch (reason) {
+                /* The destination's QEMU waits for the incoming state
+                 * (libvirt starts it paused, "starting up" until it runs,
+                 * then "migration"); a failed post-copy may still be
+                 * recovered. A source paused for its own migration away
+                 * says "migration" too: it has no incoming record. */
+                case VIR_DOMAIN_PAUSED_STARTING_UP:
+                case VIR_DOMAIN_PAUSED_MIGRATION:
+                case VIR_DOMAIN_PAUSED_POSTCOPY:
+                case VIR_DOMAIN_PAUSED_POSTCOPY_FAILED:
+                        return LIBVIRT_DOMAIN_STATE_INCOMING;
+                default:        /* user, I/O error, ...: after any migration */
+                        return LIBVIRT_DOMAIN_STATE_RUNNING;
+                }
+        case VIR_DOMAIN_RUNNING:
+                switch (reason) {
+                /* Post-copy: the guest runs on the destination, but the
+                 * migration can still fail. */
+                case VIR_DOMAIN_RUNNING_POSTCOPY:
+                case VIR_DOMAIN_RUNNING_POSTCOPY_FAILED:
+                        return LIBVIRT_DOMAIN_STATE_INCOMING;
+                default:
+                        return LIBVIRT_DOMAIN_STATE_RUNNING;
+                }
+        default:
+                /* Blocked, shutting down, crashed, PM-suspended: whatever
+                 * brought it here is over. */
+                return LIBVIRT_DOMAIN_STATE_RUNNING;
+        }
+}
+
 LibvirtEvent libvirt_event_from_lifecycle(int event, int detail)
 {
         switch (event) {

@@ -31,3 +31,16 @@ struct LibvirtMonitor {
 
 LibvirtMonitor *libvirt_monitor_ref(LibvirtMonitor *m);
 void libvirt_monitor_unref(LibvirtMonitor *m);    /* the last one frees */
+
+/* libvirt-monitor.c: whether generation is the current connection (and
+ * the monitor not stopped); hands an event to the callback, on the main
+ * loop, starting or ending job watches as it implies. */
+gboolean libvirt_monitor_is_current(LibvirtMonitor *m, guint generation);
+void libvirt_monitor_deliver(LibvirtMonitor *m, const char *uuid, const char *name,
+                             LibvirtEvent event);
+
+/* libvirt-monitor-watch.c: watches the job of uuid (name may be NULL: it
+ * is read by the first check) unless it is watched already; the destroy
+ * function of m->watches. */
+void libvirt_monitor_watch_job(LibvirtMonitor *m, const char *uuid, const char *name);
+void libvirt_monitor_job_watch_free(gpointer data);

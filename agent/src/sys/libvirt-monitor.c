@@ -11,6 +11,8 @@
  * registered on, so that a late callback of an old connection is
  * recognised and ignored.
  *
+ * The job watch (MIGRATION_ABORTED) is in libvirt-monitor-watch.c.
+ *
  * Events that arrive before the connection's "connected" callback has run
  * (they are registered before the running domains are listed, so none is
  * lost) wait in a queue and follow it, in order.
@@ -29,8 +31,6 @@
  * ones (about 20 s), and then the close callback reconnects. */
 #define KEEPALIVE_INTERVAL_SEC 5
 #define KEEPALIVE_COUNT 3
-/* How often the job of a domain migrating away is looked at. */
-#define JOB_POLL_MS 500
 /* At shutdown, wait this long for libvirtd to acknowledge the close. */
 #define CLOSE_WAIT_USEC (2 * G_USEC_PER_SEC)
 
@@ -45,15 +45,6 @@ typedef struct {
         char *name;
         LibvirtEvent event;
 } PendingEvent;
-
-typedef struct {
-        LibvirtMonitor *m;              /* borrowed: the table is the monitor's */
-        char *uuid;
-        char *name;
-        guint timer_id;
-        gboolean busy;                  /* a check runs in a worker */
-        guint generation;
-} JobWatch;
 
 LibvirtMonitor *libvirt_monitor_ref(LibvirtMonitor *m)
 {
@@ -99,17 +90,6 @@ static void pending_event_free(gpointer data)
         g_free(p);
 }
 
-static void job_watch_free(gpointer data)
-{
-        JobWatch *w = data;
-
-        if (w->timer_id)
-                g_source_remove(w->timer_id);
-        g_free(w->uuid);
-        g_free(w->name);
-        g_free(w);
-}
-
 /* libvirt's own error printing to stderr is replaced by our messages,
  * which say what we were doing. */
 static void silent_error(void *data, virErrorPtr err)
@@ -132,7 +112,7 @@ static const char *close_reason_string(int reason)
         }
 }
 
-static gboolean is_current(LibvirtMonitor *m, guint generation)
+gboolean libvirt_monitor_is_current(LibvirtMonitor *m, guint generation)
 {
         return !m->stopped && m->generation == generation;
 }
@@ -224,8 +204,6 @@ static void close_connection(virConnectPtr conn, int lifecycle_id, int iteration
 
 static void schedule_connect(LibvirtMonitor *m);
 static void start_connect(LibvirtMonitor *m);
-static void deliver(LibvirtMonitor *m, const char *uuid, const char *name,
-                    LibvirtEvent event);
 
 static void drop_connection(LibvirtMonitor *m, gint64 wait_usec)
 {
@@ -263,7 +241,8 @@ typedef struct {
         Link *link;                     /* for the callbacks' opaque */
         virConnectPtr conn;
         int lifecycle_id, iteration_id;
-        GPtrArray *xmls;
+        GPtrArray *domains;             /* LibvirtRunningDomain* */
+        gint64 listed_usec;
         char *error;
         char *warning;
 } ConnectJob;
@@ -278,11 +257,21 @@ static void connect_job_free(gpointer data)
         g_free(j->uri);
         if (j->link)
                 link_free(j->link);
-        if (j->xmls)
-                g_ptr_array_unref(j->xmls);
+        if (j->domains)
+                g_ptr_array_unref(j->domains);
         g_free(j->error);
         g_free(j->warning);
         g_free(j);
+}
+
+static void running_domain_free(gpointer data)
+{
+        LibvirtRunningDomain *d = data;
+
+        g_free(d->uuid);
+        g_free(d->name);
+        g_free(d->xml);
+        g_free(d);
 }
 
 static void on_close(virConnectPtr conn, int reason, void *opaque);
@@ -335,28 +324,57 @@ static void connect_thread(GTask *task, gpointer source, gpointer data,
                 return;
         }
 
+        /* A domain is listed as active from before its prepare hook runs
+         * (seen on libvirt 11.3: "paused, starting up"), so a claim made
+         * before this time belongs to a domain in the list. */
+        j->listed_usec = g_get_real_time();
         n = virConnectListAllDomains(j->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
         if (n < 0) {
                 j->error = g_strdup_printf("cannot list the running domains: %s",
                                            virGetLastErrorMessage());
                 return;
         }
-        j->xmls = g_ptr_array_new_with_free_func(g_free);
+        j->domains = g_ptr_array_new_with_free_func(running_domain_free);
         for (int i = 0; i < n; i++) {
-                char *xml = virDomainGetXMLDesc(doms[i], 0);
+                char uuid[VIR_UUID_STRING_BUFLEN] = "";
+                int state = 0, reason = 0;
+                LibvirtDomainState ds = LIBVIRT_DOMAIN_STATE_RUNNING;
+                char *xml = NULL;
+                gboolean ok;
 
-                /* A domain that stopped meanwhile is simply not running.
-                 * Any other failure fails the connection (and it is tried
-                 * again): reconciling with an incomplete list would
-                 * release the VFs of a domain that runs. */
-                if (xml) {
-                        g_ptr_array_add(j->xmls, g_strdup(xml));
-                        free(xml);
-                } else if (virGetLastErrorCode() != VIR_ERR_NO_DOMAIN) {
-                        j->error = g_strdup_printf("cannot read the live XML of %s: %s",
-                                                   virDomainGetName(doms[i]),
-                                                   virGetLastErrorMessage());
+                /* The state first: a domain that finishes coming in
+                 * between the two reads is then taken as still coming
+                 * (and completed by its RESUMED(MIGRATED) event), never
+                 * the other way round. While it comes in, libvirt holds
+                 * it for the migration and would answer an XML query only
+                 * with a timeout (30 s): it is listed without. */
+                ok = virDomainGetUUIDString(doms[i], uuid) == 0 &&
+                     virDomainGetState(doms[i], &state, &reason, 0) == 0;
+                if (ok)
+                        ds = libvirt_domain_state_from_libvirt(state, reason);
+                if (ok && ds != LIBVIRT_DOMAIN_STATE_INCOMING)
+                        ok = (xml = virDomainGetXMLDesc(doms[i], 0)) != NULL;
+                if (ok) {
+                        LibvirtRunningDomain *d = g_new0(LibvirtRunningDomain, 1);
+
+                        d->uuid = g_ascii_strdown(uuid, -1);
+                        d->name = g_strdup(virDomainGetName(doms[i]));
+                        d->xml = g_strdup(xml);
+                        d->state = ds;
+                        g_ptr_array_add(j->domains, d);
+                } else if (virGetLastErrorCode() != VIR_ERR_NO_DOMAIN && !j->error) {
+                        /* A domain that stopped meanwhile is simply not
+                         * running. Any other failure fails the connection
+                         * (and it is tried again): reconciling with an
+                         * incomplete list would release the VFs of a
+                         * domain that runs. The message first: any libvirt
+                         * call (even virDomainGetName) resets it. */
+                        g_autofree char *why = g_strdup(virGetLastErrorMessage());
+
+                        j->error = g_strdup_printf("cannot read the state or live XML of %s: %s",
+                                                   virDomainGetName(doms[i]), why);
                 }
+                free(xml);
                 virDomainFree(doms[i]);
         }
         free(doms);
@@ -370,7 +388,7 @@ static void flush_pending(LibvirtMonitor *m)
         for (guint i = 0; i < pending->len && m->reported; i++) {
                 PendingEvent *p = pending->pdata[i];
 
-                deliver(m, p->uuid, p->name, p->event);
+                libvirt_monitor_deliver(m, p->uuid, p->name, p->event);
         }
 }
 
@@ -380,7 +398,7 @@ static void connect_done(GObject *source, GAsyncResult *result, gpointer data)
         ConnectJob *j = g_task_get_task_data(G_TASK(result));
         guint generation = j->link->generation;
 
-        if (!is_current(m, generation)) {
+        if (!libvirt_monitor_is_current(m, generation)) {
                 libvirt_monitor_unref(m);
                 return;         /* connect_job_free closes what was opened */
         }
@@ -416,12 +434,12 @@ static void connect_done(GObject *source, GAsyncResult *result, gpointer data)
         m->backoff_sec = BACKOFF_MIN_SEC;
         m->failures = 0;
         m->reported = TRUE;
-        g_message("Connected to libvirt at %s (%u running domains)", m->uri, j->xmls->len);
+        g_message("Connected to libvirt at %s (%u running domains)", m->uri, j->domains->len);
         if (m->cb.connected)
-                m->cb.connected(j->xmls, m->user_data);
+                m->cb.connected(j->domains, j->listed_usec, m->user_data);
         /* The callback may have freed nothing but could have caused a
          * close; only a still-current connection gets the queued events. */
-        if (is_current(m, generation))
+        if (libvirt_monitor_is_current(m, generation))
                 flush_pending(m);
         libvirt_monitor_unref(m);
 }
@@ -457,7 +475,7 @@ static gboolean close_on_main(gpointer data)
         CloseCall *c = data;
         LibvirtMonitor *m = c->m;
 
-        if (is_current(m, c->generation) && m->conn) {
+        if (libvirt_monitor_is_current(m, c->generation) && m->conn) {
                 const char *why = close_reason_string(c->reason);
 
                 g_warning("The libvirt connection to %s closed: %s; reconnecting", m->uri, why);
@@ -466,7 +484,7 @@ static gboolean close_on_main(gpointer data)
                 if (m->cb.disconnected)
                         m->cb.disconnected(why, m->user_data);
                 schedule_connect(m);
-        } else if (is_current(m, c->generation) && m->connecting) {
+        } else if (libvirt_monitor_is_current(m, c->generation) && m->connecting) {
                 m->closed_early = TRUE;
         }
         libvirt_monitor_unref(m);
@@ -499,9 +517,9 @@ static gboolean event_on_main(gpointer data)
         EventCall *e = data;
         LibvirtMonitor *m = e->m;
 
-        if (is_current(m, e->generation)) {
+        if (libvirt_monitor_is_current(m, e->generation)) {
                 if (m->reported) {
-                        deliver(m, e->uuid, e->name, e->event);
+                        libvirt_monitor_deliver(m, e->uuid, e->name, e->event);
                 } else {
                         PendingEvent *p = g_new0(PendingEvent, 1);
 
@@ -555,161 +573,19 @@ static void on_iteration(virConnectPtr conn, virDomainPtr dom, int iteration,
         queue_event(opaque, dom, LIBVIRT_EVENT_MIGRATION_ITERATION);
 }
 
-/* ---- job watch: a migration away that ends without the domain leaving */
-
-typedef enum {
-        JOB_RUNNING,
-        JOB_ENDED_STILL_RUNNING,
-        JOB_ENDED_DOMAIN_GONE,
-        JOB_UNKNOWN,
-} JobState;
-
-typedef struct {
-        virConnectPtr conn;
-        char *uuid;
-        guint generation;
-        JobState state;
-        char *error;
-} JobCheck;
-
-static void job_check_free(gpointer data)
-{
-        JobCheck *c = data;
-
-        virConnectClose(c->conn);
-        g_free(c->uuid);
-        g_free(c->error);
-        g_free(c);
-}
-
-static void job_check_thread(GTask *task, gpointer source, gpointer data,
-                             GCancellable *cancellable)
-{
-        JobCheck *c = data;
-        virDomainJobInfo info = { 0 };
-        virDomainPtr dom;
-        int active;
-
-        dom = virDomainLookupByUUIDString(c->conn, c->uuid);
-        if (!dom) {
-                c->state = virGetLastErrorCode() == VIR_ERR_NO_DOMAIN ? JOB_ENDED_DOMAIN_GONE
-                                                                       : JOB_UNKNOWN;
-                c->error = g_strdup(virGetLastErrorMessage());
-                return;
-        }
-        if (virDomainGetJobInfo(dom, &info) < 0) {
-                /* Gone between the lookup and the query (a completed
-                 * migration of a transient domain), or no longer running. */
-                int code = virGetLastErrorCode();
-
-                c->state = code == VIR_ERR_NO_DOMAIN || code == VIR_ERR_OPERATION_INVALID
-                                   ? JOB_ENDED_DOMAIN_GONE : JOB_UNKNOWN;
-                c->error = g_strdup(virGetLastErrorMessage());
-        } else if (info.type != VIR_DOMAIN_JOB_NONE) {
-                c->state = JOB_RUNNING;
-        } else {
-                /* A successful migration stops the domain before its job
-                 * ends, so no job and still active means it failed or was
-                 * cancelled. */
-                active = virDomainIsActive(dom);
-                if (active < 0) {
-                        c->state = virGetLastErrorCode() == VIR_ERR_NO_DOMAIN ? JOB_ENDED_DOMAIN_GONE
-                                                                               : JOB_UNKNOWN;
-                        c->error = g_strdup(virGetLastErrorMessage());
-                } else {
-                        c->state = active ? JOB_ENDED_STILL_RUNNING : JOB_ENDED_DOMAIN_GONE;
-                }
-        }
-        virDomainFree(dom);
-}
-
-static gboolean on_job_timer(gpointer data);
-
-static void job_check_done(GObject *source, GAsyncResult *result, gpointer data)
-{
-        LibvirtMonitor *m = data;
-        JobCheck *c = g_task_get_task_data(G_TASK(result));
-        JobWatch *w;
-
-        if (!is_current(m, c->generation))
-                goto out;
-        w = g_hash_table_lookup(m->watches, c->uuid);
-        if (!w || w->generation != c->generation)
-                goto out;
-        w->busy = FALSE;
-        switch (c->state) {
-        case JOB_RUNNING:
-                break;
-        case JOB_UNKNOWN:
-                g_debug("libvirt: cannot query the job of %s: %s", w->name, c->error);
-                break;
-        case JOB_ENDED_DOMAIN_GONE:
-                g_hash_table_remove(m->watches, c->uuid);
-                break;
-        case JOB_ENDED_STILL_RUNNING: {
-                g_autofree char *uuid = g_strdup(w->uuid);
-                g_autofree char *name = g_strdup(w->name);
-
-                g_message("libvirt: the migration of %s away ended and it still runs here",
-                          name);
-                g_hash_table_remove(m->watches, uuid);
-                deliver(m, uuid, name, LIBVIRT_EVENT_MIGRATION_ABORTED);
-                break;
-        }
-        }
-out:
-        libvirt_monitor_unref(m);
-}
-
-static gboolean on_job_timer(gpointer data)
-{
-        JobWatch *w = data;
-        LibvirtMonitor *m = w->m;
-        g_autoptr(GTask) task = NULL;
-        JobCheck *c;
-
-        if (w->busy || !m->conn)
-                return G_SOURCE_CONTINUE;
-        w->busy = TRUE;
-        c = g_new0(JobCheck, 1);
-        virConnectRef(m->conn);
-        c->conn = m->conn;
-        c->uuid = g_strdup(w->uuid);
-        c->generation = w->generation;
-        task = g_task_new(NULL, NULL, job_check_done, libvirt_monitor_ref(m));
-        g_task_set_task_data(task, c, job_check_free);
-        g_task_run_in_thread(task, job_check_thread);
-        return G_SOURCE_CONTINUE;
-}
-
-static void watch_job(LibvirtMonitor *m, const char *uuid, const char *name)
-{
-        JobWatch *w;
-
-        if (g_hash_table_contains(m->watches, uuid))
-                return;
-        w = g_new0(JobWatch, 1);
-        w->m = m;
-        w->uuid = g_strdup(uuid);
-        w->name = g_strdup(name);
-        w->generation = m->generation;
-        w->timer_id = g_timeout_add(JOB_POLL_MS, on_job_timer, w);
-        g_hash_table_insert(m->watches, w->uuid, w);
-}
-
 /* On the main loop, connection reported. */
-static void deliver(LibvirtMonitor *m, const char *uuid, const char *name,
-                    LibvirtEvent event)
+void libvirt_monitor_deliver(LibvirtMonitor *m, const char *uuid, const char *name,
+                             LibvirtEvent event)
 {
         switch (event) {
         case LIBVIRT_EVENT_MIGRATION_ITERATION:
                 /* One per migration: the first iteration starts the watch. */
                 if (g_hash_table_contains(m->watches, uuid))
                         return;
-                watch_job(m, uuid, name);
+                libvirt_monitor_watch_job(m, uuid, name);
                 break;
         case LIBVIRT_EVENT_SUSPENDED_MIGRATED:
-                watch_job(m, uuid, name);
+                libvirt_monitor_watch_job(m, uuid, name);
                 break;
         case LIBVIRT_EVENT_STOPPED_MIGRATED:
         case LIBVIRT_EVENT_STOPPED_FAILED:
@@ -750,7 +626,8 @@ LibvirtMonitor *libvirt_monitor_new(const char *uri, const LibvirtMonitorCallbac
         m->lifecycle_id = m->iteration_id = -1;
         m->backoff_sec = BACKOFF_MIN_SEC;
         m->pending = g_ptr_array_new_with_free_func(pending_event_free);
-        m->watches = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, job_watch_free);
+        m->watches = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                           libvirt_monitor_job_watch_free);
         start_connect(m);
         return m;
 }

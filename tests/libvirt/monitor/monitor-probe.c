@@ -3,7 +3,7 @@
  * The libvirt monitor on its own, for test_monitor.py: it runs a
  * LibvirtMonitor on a GLib main loop and prints one line per thing the
  * monitor reports, flushed at once:
- *   connected <n-domains> <uuid>...
+ *   connected <n-domains> <uuid>[+vfmig|-xml]:<state>...  (-xml: listed without XML)
  *   disconnected <reason>
  *   event <uuid> <name> <event>
  *   published <uuid> ok | published <uuid> error <message>
@@ -11,6 +11,11 @@
  *   publish <uuid> <metadata element on one line>
  *   unpublish <uuid>
  *   status            (answers "status connected|disconnected")
+ *   watch <uuid>      (libvirt_monitor_watch_migration; answers
+ *                      "watch <uuid> ok|refused")
+ * With --watch-on-connect <uuid>, the connected callback watches that
+ * domain's migration job whenever it is listed as running, as vfmigd does
+ * for a domain with an unfinished outgoing migration.
  * EOF on stdin ends it (the monitor is freed, as the daemon does).
  */
 #include <stdio.h>
@@ -22,6 +27,7 @@
 
 static GMainLoop *loop;
 static LibvirtMonitor *monitor;
+static const char *watch_on_connect;
 
 static void out(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 static void out(const char *fmt, ...)
@@ -47,21 +53,39 @@ static char *xml_uuid(const char *xml)
         return e ? g_strndup(b, e - b) : g_strdup("?");
 }
 
-static void on_connected(GPtrArray *xmls, gpointer user_data)
+static void on_connected(GPtrArray *domains, gint64 listed_usec, gpointer user_data)
 {
         g_autoptr(GString) line = g_string_new(NULL);
+        gboolean watch = FALSE;
 
-        g_string_printf(line, "connected %u", xmls->len);
-        for (guint i = 0; i < xmls->len; i++) {
-                g_autofree char *uuid = xml_uuid(xmls->pdata[i]);
+        g_string_printf(line, "connected %u", domains->len);
+        for (guint i = 0; i < domains->len; i++) {
+                const LibvirtRunningDomain *d = domains->pdata[i];
+                const char *uuid = d->uuid;
 
                 g_string_append_printf(line, " %s", uuid);
+                /* The XML's uuid is the one listed. */
+                if (d->xml) {
+                        g_autofree char *in_xml = xml_uuid(d->xml);
+
+                        if (g_ascii_strcasecmp(in_xml, uuid) != 0)
+                                g_string_append_printf(line, "(xml says %s)", in_xml);
+                }
                 /* Whether the live XML carries our metadata (it survives a
-                 * libvirtd restart). */
-                if (strstr(xmls->pdata[i], "http://vfmig.org/xmlns/domain/1.0"))
+                 * libvirtd restart); "-xml" when listed without XML. */
+                if (!d->xml)
+                        g_string_append(line, "-xml");
+                else if (strstr(d->xml, "http://vfmig.org/xmlns/domain/1.0"))
                         g_string_append(line, "+vfmig");
+                g_string_append_printf(line, ":%s", libvirt_domain_state_to_string(d->state));
+                if (watch_on_connect && g_ascii_strcasecmp(uuid, watch_on_connect) == 0)
+                        watch = TRUE;
         }
         out("%s", line->str);
+        /* After the line: what the watch reports comes after it. */
+        if (watch)
+                out("watch %s %s", watch_on_connect,
+                    libvirt_monitor_watch_migration(monitor, watch_on_connect) ? "ok" : "refused");
 }
 
 static void on_disconnected(const char *reason, gpointer user_data)
@@ -105,6 +129,9 @@ static gboolean on_stdin(GIOChannel *ch, GIOCondition cond, gpointer user_data)
                 libvirt_monitor_publish_metadata(monitor, words[1], words[2], on_published, NULL);
         else if (strcmp(words[0], "unpublish") == 0 && words[1])
                 libvirt_monitor_publish_metadata(monitor, words[1], NULL, on_published, NULL);
+        else if (strcmp(words[0], "watch") == 0 && words[1])
+                out("watch %s %s", words[1],
+                    libvirt_monitor_watch_migration(monitor, words[1]) ? "ok" : "refused");
         else if (strcmp(words[0], "status") == 0)
                 out("status %s", libvirt_monitor_is_connected(monitor) ? "connected" : "disconnected");
         else
@@ -127,8 +154,10 @@ int main(int argc, char **argv)
         };
         GIOChannel *in;
 
-        if (argc != 2) {
-                fprintf(stderr, "usage: %s URI\n", argv[0]);
+        if (argc == 4 && strcmp(argv[2], "--watch-on-connect") == 0)
+                watch_on_connect = argv[3];
+        else if (argc != 2) {
+                fprintf(stderr, "usage: %s URI [--watch-on-connect UUID]\n", argv[0]);
                 return 2;
         }
         /* stdout is the protocol: every log line goes to stderr. */

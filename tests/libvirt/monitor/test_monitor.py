@@ -33,6 +33,14 @@ What it proves, in order:
      started-migrated, resumed-migrated on the destination, where the
      published metadata arrived with the domain and is then replaced, as
      vfmigd does on resumed-migrated;
+  6a'. a monitor that connects while a (slow) migration runs, as after an
+     agent restart: the source lists the guest as running, the destination
+     as incoming (paused for the migration); the source's watch started
+     from the connected callback (libvirt_monitor_watch_migration, what
+     vfmigd does for an unfinished outgoing record) reports nothing while
+     the job runs, and migration-aborted after domjobabort; a watch
+     started on connect for a guest with no job (an abort while the agent
+     was away) reports migration-aborted at once;
   7. the monitor frees everything it registered with libvirt's loop.
 Exit 77 (skip) without root or without libvirtd/QEMU.
 """
@@ -244,13 +252,14 @@ class Host:
 
 
 class Probe:
-    def __init__(self, host):
-        self.name = host.name
+    def __init__(self, host, watch_on_connect=None, name=None):
+        self.name = name or host.name
         self.lines = queue.Queue()
         self.seen = []
-        self.stderr = open(os.path.join(host.tmp, "probe.err"), "w+")
+        self.stderr = open(os.path.join(host.tmp, f"probe-{self.name}.err"), "w+")
         env = dict(os.environ, G_MESSAGES_DEBUG="all")
-        self.p = subprocess.Popen(host.prefix + [PROBE, URI], stdin=subprocess.PIPE,
+        extra = ["--watch-on-connect", watch_on_connect] if watch_on_connect else []
+        self.p = subprocess.Popen(host.prefix + [PROBE, URI] + extra, stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, stderr=self.stderr,
                                   text=True, env=env)
         threading.Thread(target=self._read, daemon=True).start()
@@ -408,7 +417,7 @@ def scenario(src, dst):
     src.stop_libvirtd()
     probe.expect(r"^disconnected ", what="close callback")
     src.start_libvirtd()
-    probe.expect(rf"^connected 1 {guest}\+vfmig$", timeout=40,
+    probe.expect(rf"^connected 1 {guest}\+vfmig:running$", timeout=40,
                  what="reconnect with the running guest and its metadata")
     probe.send("status")
     probe.expect(r"^status connected$")
@@ -422,7 +431,7 @@ def scenario(src, dst):
         probe.expect(r"^status disconnected$")
     finally:
         src.libvirtd.send_signal(signal.SIGCONT)
-    probe.expect(rf"^connected 1 {guest}\+vfmig$", timeout=40,
+    probe.expect(rf"^connected 1 {guest}\+vfmig:running$", timeout=40,
                  what="reconnect once libvirtd answers again")
 
     log("5. metadata removed, and published again")
@@ -454,6 +463,53 @@ def scenario(src, dst):
     if state != "running":
         raise Failure(f"the guest is {state!r} on the source after the abort")
 
+    log("6a'. monitors connect while a migration runs; the job is then aborted")
+    mig = subprocess.Popen(src.prefix + [VIRSH, "-c", URI, "migrate", "--live", "--p2p",
+                                         "--bandwidth", "1", "lvmon-guest", dest_uri],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    probe.expect(rf"^event {guest} lvmon-guest migration-iteration$", timeout=60)
+    dprobe.expect(rf"^event {guest} lvmon-guest started-migrated$", timeout=30)
+    late = Probe(src, watch_on_connect=guest, name="src-late")
+    dlate = Probe(dst, name="dst-late")
+    late.expect(rf"^connected 1 {guest}\+vfmig:running$", timeout=40)
+    late.expect(rf"^watch {guest} ok$")
+    # At once (libvirt would answer an XML query only after 30 s), and
+    # without its XML.
+    dlate.expect(rf"^connected 1 {guest}-xml:incoming$", timeout=10,
+                 what="the destination lists the guest as still coming in")
+    # The job runs: the watch polls it (every 0.5 s) and says nothing.
+    late.none_within(r"^event ", 3)
+    if mig.poll() is not None:
+        raise Failure("the slow migration ended before it could be aborted: "
+                      + mig.communicate()[0])
+    src.virsh("domjobabort", "lvmon-guest")
+    late.expect(rf"^event {guest} lvmon-guest migration-aborted$", timeout=30,
+                what="the watch started on connect")
+    probe.expect(rf"^event {guest} lvmon-guest migration-aborted$", timeout=30)
+    dprobe.expect(rf"^event {guest} lvmon-guest stopped-failed$", timeout=30)
+    mig.communicate(timeout=60)
+    if mig.returncode == 0:
+        raise Failure("virsh migrate succeeded although it was aborted")
+    # Only the watch started on connect can have said it: no iteration
+    # event reached this monitor.
+    if events(late, guest) != ["migration-aborted"]:
+        raise Failure(f"events of the monitor that connected late: {events(late, guest)}")
+    close_probe(late)
+    close_probe(dlate)
+    # The abort happened while no monitor watched (the agent was away):
+    # a watch started on connect finds no job and reports it at once.
+    gone = Probe(src, watch_on_connect=guest, name="src-after")
+    gone.expect(rf"^connected 1 {guest}\+vfmig:running$", timeout=40)
+    gone.expect(rf"^watch {guest} ok$")
+    gone.expect(rf"^event {guest} lvmon-guest migration-aborted$", timeout=10)
+    # Reported once: the watch is over.
+    gone.none_within(r"^event ", 2)
+    # An unknown uuid: the watch finds no domain and ends without a report.
+    gone.send(f"watch {uuidlib.uuid4()}")
+    gone.expect(r"^watch \S+ ok$")
+    gone.none_within(r"^event ", 2)
+    close_probe(gone)
+
     log("6b. a migration that completes")
     src.virsh("migrate", "--live", "--p2p", "lvmon-guest", dest_uri)
     probe.expect(rf"^event {guest} lvmon-guest stopped-migrated$", timeout=60)
@@ -467,11 +523,13 @@ def scenario(src, dst):
     dprobe.expect(rf"^published {guest} ok$", timeout=130)
     check_metadata(dst, "0000:5e:00.4")
     got = events(probe, guest)
-    tail = got[got.index("migration-aborted") + 1:]
+    last_abort = len(got) - 1 - got[::-1].index("migration-aborted")
+    tail = got[last_abort + 1:]
     if tail != ["migration-iteration", "suspended-migrated", "stopped-migrated"]:
         raise Failure(f"source events of the completed migration: {tail}")
     dgot = events(dprobe, guest)
-    if dgot != ["started-migrated", "stopped-failed", "started-migrated", "resumed-migrated"]:
+    if dgot != ["started-migrated", "stopped-failed"] * 2 + ["started-migrated",
+                                                           "resumed-migrated"]:
         raise Failure(f"destination events: {dgot}")
     # The watch of the source ended with the domain: nothing late.
     probe.none_within(r"migration-aborted", 2)

@@ -102,6 +102,73 @@ static void test_total(void **state)
         }
 }
 
+/* virDomainGetState() of a listed domain: only a domain waiting for (or
+ * in the post-copy phase of) a migration counts as still coming in; every
+ * other state and reason libvirt defines, and newer ones, as running. */
+static void test_domain_state(void **state)
+{
+        static const struct {
+                int state, reason;
+                LibvirtDomainState expect;
+        } st[] = {
+                { VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_MIGRATION, LIBVIRT_DOMAIN_STATE_INCOMING },
+                { VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_STARTING_UP, LIBVIRT_DOMAIN_STATE_INCOMING },
+                { VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_POSTCOPY, LIBVIRT_DOMAIN_STATE_INCOMING },
+                { VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_POSTCOPY_FAILED, LIBVIRT_DOMAIN_STATE_INCOMING },
+                { VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_POSTCOPY, LIBVIRT_DOMAIN_STATE_INCOMING },
+                { VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_POSTCOPY_FAILED, LIBVIRT_DOMAIN_STATE_INCOMING },
+                { VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_MIGRATED, LIBVIRT_DOMAIN_STATE_RUNNING },
+                { VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED, LIBVIRT_DOMAIN_STATE_RUNNING },
+                { VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_MIGRATION_CANCELED, LIBVIRT_DOMAIN_STATE_RUNNING },
+                { VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_UNPAUSED, LIBVIRT_DOMAIN_STATE_RUNNING },
+                { VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_USER, LIBVIRT_DOMAIN_STATE_RUNNING },
+                { VIR_DOMAIN_PAUSED, VIR_DOMAIN_PAUSED_IOERROR, LIBVIRT_DOMAIN_STATE_RUNNING },
+                { VIR_DOMAIN_PAUSED, 1000, LIBVIRT_DOMAIN_STATE_RUNNING },
+                { VIR_DOMAIN_RUNNING, 1000, LIBVIRT_DOMAIN_STATE_RUNNING },
+                { VIR_DOMAIN_BLOCKED, 0, LIBVIRT_DOMAIN_STATE_RUNNING },
+                { VIR_DOMAIN_PMSUSPENDED, 0, LIBVIRT_DOMAIN_STATE_RUNNING },
+                { 1000, 0, LIBVIRT_DOMAIN_STATE_RUNNING },
+        };
+        int incoming = 0;
+
+        for (size_t i = 0; i < G_N_ELEMENTS(st); i++) {
+                LibvirtDomainState got = libvirt_domain_state_from_libvirt(st[i].state, st[i].reason);
+
+                if (got != st[i].expect)
+                        fail_msg("state %d reason %d: got %s, expected %s", st[i].state,
+                                 st[i].reason, libvirt_domain_state_to_string(got) ?: "?",
+                                 libvirt_domain_state_to_string(st[i].expect));
+        }
+        /* Over everything libvirt defines: in range, and exactly the six
+         * pairs above are "incoming". */
+        for (int s = 0; s < VIR_DOMAIN_LAST; s++)
+                for (int r = 0; r < 32; r++) {
+                        LibvirtDomainState got = libvirt_domain_state_from_libvirt(s, r);
+
+                        assert_true(got >= 0 && got < _LIBVIRT_DOMAIN_STATE_MAX);
+                        incoming += got == LIBVIRT_DOMAIN_STATE_INCOMING;
+                }
+        assert_int_equal(incoming, 6);
+}
+
+static void test_domain_state_enum(void **state)
+{
+        g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+
+        for (int i = 0; i < _LIBVIRT_DOMAIN_STATE_MAX; i++) {
+                const char *s = libvirt_domain_state_to_string(i);
+
+                assert_non_null(s);
+                assert_true(g_hash_table_add(seen, (gpointer) s));
+                assert_int_equal(libvirt_domain_state_from_string(s), i);
+        }
+        assert_null(libvirt_domain_state_to_string(_LIBVIRT_DOMAIN_STATE_MAX));
+        assert_null(libvirt_domain_state_to_string(-1));
+        assert_int_equal(libvirt_domain_state_from_string("paused"), _LIBVIRT_DOMAIN_STATE_INVALID);
+        assert_int_equal(libvirt_domain_state_from_string(NULL), _LIBVIRT_DOMAIN_STATE_INVALID);
+        assert_int_equal(_LIBVIRT_DOMAIN_STATE_INVALID, -EINVAL);
+}
+
 /* The sequences seen on real hosts (RIG.md), as vfmig sees them. */
 static void check_sequence(const int (*seq)[2], size_t n, const LibvirtEvent *expect,
                            size_t n_expect)
@@ -168,6 +235,8 @@ int main(void)
                 cmocka_unit_test(test_table),
                 cmocka_unit_test(test_total),
                 cmocka_unit_test(test_sequences),
+                cmocka_unit_test(test_domain_state),
+                cmocka_unit_test(test_domain_state_enum),
                 cmocka_unit_test(test_strings),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
