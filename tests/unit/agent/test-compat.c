@@ -322,7 +322,6 @@ static void test_table(void **state)
                 const Case *c = &cases[i];
                 g_autoptr(VfProfile) src = base();
                 g_autoptr(VfProfile) dst = base();
-                g_autoptr(VfProfile) src_before = NULL, dst_before = NULL;
                 g_autoptr(GPtrArray) r = NULL;
                 g_autofree char *src_json = NULL, *dst_json = NULL;
                 g_autofree char *src_after = NULL, *dst_after = NULL;

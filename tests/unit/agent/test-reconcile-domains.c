@@ -175,7 +175,6 @@ static void test_table(void **state)
         for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
                 const Case *c = &cases[i];
                 g_autoptr(Pool) pool = pool_new();
-                g_autoptr(Pool) before = NULL;
                 g_autoptr(GPtrArray) domains = g_ptr_array_new();
                 g_autoptr(GPtrArray) plan = NULL;
                 g_autoptr(GString) got = g_string_new(NULL);
