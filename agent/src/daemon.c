@@ -22,6 +22,7 @@ typedef struct {
         sd_bus *bus;
         BusService *service;
         DeviceMonitor *monitor;
+        gboolean leases_held;     /* logged once per disconnection */
         DaemonLibvirt *libvirt;    /* NULL with --no-libvirt */
         guint rescan_id;
         int exit_code;
@@ -86,9 +87,21 @@ static void reconcile(Daemon *d, const char *why)
         if (!agent_rescan(d->agent, &findings, &error))
                 g_warning("Failed to rescan (%s), continuing: %s", why, error->message);
         log_lines(why, findings);
-        expired = agent_expire_leases(d->agent);
-        if (expired > 0)
-                g_message("%s: released %u expired reservation(s)", why, expired);
+        /* While libvirt cannot be asked, a reservation whose migration did
+         * arrive looks just like one whose migration never came: freeing
+         * it could take the VF from under a running QEMU. Leases wait for
+         * the next connection, whose reconciliation claims what runs. */
+        if (d->libvirt && !daemon_libvirt_is_connected(d->libvirt)) {
+                if (!d->leases_held)
+                        g_message("%s: not connected to libvirt; reservation leases are held until it is",
+                                  why);
+                d->leases_held = TRUE;
+        } else {
+                d->leases_held = FALSE;
+                expired = agent_expire_leases(d->agent);
+                if (expired > 0)
+                        g_message("%s: released %u expired reservation(s)", why, expired);
+        }
         status_summary(d);
 }
 

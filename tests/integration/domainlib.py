@@ -128,13 +128,16 @@ class Monitor:
         self.p = subprocess.Popen(["gdbus", "monitor", "--address", h.address,
                                    "--dest", vt.BUS_NAME],
                                   stdout=self.f, stderr=subprocess.STDOUT)
-        h.wait_until(lambda: "Monitoring signals" in open(self.path).read(),
-                     "gdbus monitor")
+        h.wait_until(lambda: "Monitoring signals" in self.text(), "gdbus monitor")
+
+    def text(self):
+        with open(self.path) as f:
+            return f.read()
 
     def wait_text(self, want, h, timeout=10.0):
-        h.wait_until(lambda: all(w in open(self.path).read() for w in want),
+        h.wait_until(lambda: all(w in self.text() for w in want),
                      f"signals {want}", timeout=timeout)
-        return open(self.path).read()
+        return self.text()
 
     def stop(self):
         self.p.terminate()

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import subprocess
+import time
 import unittest
 
 import domainlib as dl
@@ -532,6 +533,28 @@ class Migrations(unittest.TestCase):
                          "the migration to fail", timeout=5)
             self.assertIn(f"reservation of {vf0} expired",
                           h.get_property(path, dl.MIGRATION_IFACE, "Error"))
+
+    def test_leases_held_while_libvirt_is_unreachable(self):
+        config = dl.CONFIG.replace("reservation-lease-sec=300",
+                                   "reservation-lease-sec=1\nreconcile-interval-sec=1")
+        with host(config=config) as h:
+            # A libvirtd that never answers: the agent cannot tell whether
+            # the reserved VF's migration arrived, so the lease must wait.
+            h.restart_agent(libvirt_uri="qemu+unix:///system?socket=%s/no-libvirtd" % h.dir)
+            vf0 = h.vf_addresses(PF)[0]
+            meta = dl.metadata(h, [(vf0, REMOTE, "hostdev0")])
+            r = dl.prepare(h, dl.domain("vm1", dl.UUID1, [dl.device(REMOTE, "hostdev0")], meta))
+            self.assertTrue(r["ok"], r)
+            def log():
+                with open(h.agent.log_path, errors="replace") as f:
+                    return f.read()
+            h.wait_until(lambda: "reservation leases are held" in log(),
+                         "the agent to hold the leases", timeout=15)
+            time.sleep(2)
+            self.assertEqual(h.vf_state(vf0), "reserved")
+            # Without libvirt integration nothing is hidden: it expires.
+            h.restart_agent()
+            h.wait_until(lambda: h.vf_state(vf0) == "free", "the lease to run out", timeout=15)
 
     def test_damaged_records_set_aside(self):
         with host(start_agent=False) as h:

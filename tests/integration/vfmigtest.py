@@ -283,12 +283,14 @@ class Host:
         self.wait_until(lambda: "org.freedesktop.PolicyKit1" in self.list_names(),
                         "polkitd on the bus")
 
-    def agent_argv(self, extra=()):
+    def agent_argv(self, extra=(), libvirt_uri=None):
+        """Without libvirt_uri the agent runs with --no-libvirt."""
+        libvirt = ["--libvirt-uri", libvirt_uri] if libvirt_uri else ["--no-libvirt"]
         return [VFMIGD, "--sysfs-root", self.sysfs, "--state-dir",
                 self.state_dir, "--config", self.config_path,
-                "--bus-address", self.address, "--no-libvirt", *extra]
+                "--bus-address", self.address, *libvirt, *extra]
 
-    def start_agent(self, extra=(), env_extra=None, wait=True):
+    def start_agent(self, extra=(), env_extra=None, wait=True, libvirt_uri=None):
         if self.notify:
             self.notify.close()
             os.unlink(self.notify.path)
@@ -296,7 +298,7 @@ class Host:
         env = dict(os.environ, NOTIFY_SOCKET=self.notify.path,
                    G_MESSAGES_DEBUG=os.environ.get("G_MESSAGES_DEBUG", ""))
         env.update(env_extra or {})
-        self.agent = self._spawn("vfmigd", self.agent_argv(extra), env=env)
+        self.agent = self._spawn("vfmigd", self.agent_argv(extra, libvirt_uri), env=env)
         if wait:
             self.notify.wait_for("READY", proc=self.agent)
         return self.agent
