@@ -298,7 +298,9 @@ class Host:
         env = dict(os.environ, NOTIFY_SOCKET=self.notify.path,
                    G_MESSAGES_DEBUG=os.environ.get("G_MESSAGES_DEBUG", ""))
         env.update(env_extra or {})
-        self.agent = self._spawn("vfmigd", self.agent_argv(extra, libvirt_uri), env=env)
+        # Subclasses (the libvirt suite's hosts) build their own argv.
+        argv = self.agent_argv(extra, libvirt_uri) if libvirt_uri else self.agent_argv(extra)
+        self.agent = self._spawn("vfmigd", argv, env=env)
         if wait:
             self.notify.wait_for("READY", proc=self.agent)
         return self.agent
